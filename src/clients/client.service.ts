@@ -1,0 +1,146 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { CLOCK, type Clock } from '../clock.js';
+import { dummySecretHash, hashSecret, verifySecret } from '../crypto/secrets.js';
+import type { OAuthHttpRequest } from '../http/form-params.js';
+import type { FormParams } from '../http/form-params.js';
+import { InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient } from '../oauth-errors/oauth-error.js';
+import { OAuthClientEntity } from '../persistence/entities/index.js';
+import { splitScope } from '../scopes/scope.js';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+
+/** What registering a client takes. */
+export interface ClientRegistration {
+  clientId: string;
+  name: string;
+  /** A confidential client's secret (only its scrypt hash is kept); omit for a public client. */
+  secret?: string;
+  scopes: string[];
+  grantTypes: string[];
+  accessTokenTtl?: number;
+  refreshTokenTtl?: number;
+  alwaysIssueRefreshToken?: boolean;
+}
+
+const CLIENT_ID = /^[\x21-\x7E]{1,200}$/;
+
+/** The credentials a request carries, from the `Authorization` header or the body. @see RFC 6749 §2.3.1 */
+interface PresentedCredentials {
+  clientId: string;
+  secret?: string;
+  viaHeader: boolean;
+}
+
+/**
+ * Client registry and client authentication: public clients by `client_id`, confidential ones by
+ * `client_secret_basic` or `client_secret_post`, one method per request.
+ * @see RFC 6749 §2.3, RFC 8628 §3.1
+ */
+@Injectable()
+export class ClientService {
+  constructor(
+    @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
+    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Authenticates the client of a request and checks it may use `grantType`. */
+  async authenticate(request: OAuthHttpRequest, params: FormParams, grantType: string): Promise<OAuthClientEntity> {
+    const presented = readCredentials(request, params);
+    const client = CLIENT_ID.test(presented.clientId)
+      ? await this.clients.findOneBy({ clientId: presented.clientId })
+      : null;
+    if (!client || client.disabled) {
+      if (presented.secret !== undefined) await verifySecret(presented.secret, await dummySecretHash());
+      throw new InvalidClient('client authentication failed');
+    }
+    if (client.secretHash) {
+      if (presented.secret === undefined || !(await verifySecret(presented.secret, client.secretHash))) {
+        throw new InvalidClient('client authentication failed');
+      }
+    } else if (presented.secret !== undefined) {
+      // A public client has nothing to prove; an unexpected secret means a misconfigured caller.
+      throw new InvalidClient('client authentication failed');
+    }
+    if (!splitScope(client.grantTypes).includes(grantType)) {
+      throw new UnauthorizedClient('the client may not use this grant type');
+    }
+    return client;
+  }
+
+  /** Checks requested scopes against the server's and the client's. @see RFC 6749 §3.3 */
+  checkScopes(client: OAuthClientEntity, requested: string[]): void {
+    const allowed = new Set(splitScope(client.scopes));
+    for (const scope of requested) {
+      if (!(scope in this.options.scopes) || !allowed.has(scope)) {
+        throw new InvalidScope(`scope ${scope} is not available to this client`);
+      }
+    }
+  }
+
+  /** Adds a client, or updates it when the id exists (idempotent, for seeding). */
+  async register(registration: ClientRegistration): Promise<OAuthClientEntity> {
+    if (!CLIENT_ID.test(registration.clientId)) throw new Error('client_id must be 1-200 printable ASCII characters');
+    const existing = await this.clients.findOneBy({ clientId: registration.clientId });
+    const keepHash =
+      existing?.secretHash && registration.secret && (await verifySecret(registration.secret, existing.secretHash));
+    const entity = this.clients.create({
+      clientId: registration.clientId,
+      name: registration.name,
+      secretHash: registration.secret
+        ? keepHash
+          ? existing!.secretHash
+          : await hashSecret(registration.secret)
+        : null,
+      scopes: registration.scopes.join(' '),
+      grantTypes: registration.grantTypes.join(' '),
+      accessTokenTtl: registration.accessTokenTtl ?? null,
+      refreshTokenTtl: registration.refreshTokenTtl ?? null,
+      alwaysIssueRefreshToken: registration.alwaysIssueRefreshToken ?? false,
+      disabled: false,
+      createdAt: existing?.createdAt ?? this.clock.now(),
+    });
+    return this.clients.save(entity);
+  }
+
+  findById(clientId: string): Promise<OAuthClientEntity | null> {
+    return this.clients.findOneBy({ clientId });
+  }
+}
+
+/**
+ * Reads `client_secret_basic` or `client_secret_post` or a bare `client_id`; refuses two methods at
+ * once. Basic credentials are form-urlencoded before base64, so they are decoded twice.
+ * @see RFC 6749 §2.3.1
+ */
+function readCredentials(request: OAuthHttpRequest, params: FormParams): PresentedCredentials {
+  const header = request.headers.authorization;
+  const bodyId = params.get('client_id');
+  const bodySecret = params.get('client_secret');
+  if (typeof header === 'string' && header !== '') {
+    const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
+    if (!match) throw new InvalidClient('the Authorization header is not valid Basic credentials');
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new InvalidClient('the Authorization header is not valid Basic credentials');
+    let clientId: string;
+    let secret: string;
+    try {
+      clientId = formDecode(decoded.slice(0, colon));
+      secret = formDecode(decoded.slice(colon + 1));
+    } catch {
+      throw new InvalidClient('the Authorization header is not valid Basic credentials');
+    }
+    if (bodySecret !== undefined) throw new InvalidRequest('use one client authentication method, not two');
+    if (bodyId !== undefined && bodyId !== clientId) throw new InvalidRequest('client_id does not match the Authorization header');
+    return { clientId, secret, viaHeader: true };
+  }
+  if (bodyId === undefined) throw new InvalidClient('client authentication is missing: send client_id');
+  return { clientId: bodyId, secret: bodySecret, viaHeader: false };
+}
+
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}

@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Clock } from '../clock.js';
+import { DeviceGrantModule } from '../device-grant.module.js';
+import { DEFAULT_SCOPES } from '../device-grant.options.js';
+import { buildDataSourceOptions } from '../persistence/data-source-options.js';
+import { DemoSeedService } from './demo-seed.service.js';
+import { DemoUsers1764000000100 } from './demo-schema.migration.js';
+import { DemoUserEntity } from './demo-user.entity.js';
+
+/** How the demo server is configured (from the environment in `main.ts`, directly in tests). */
+export interface DemoConfig {
+  issuer: string;
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://...`; default the SQLite file `data/device-grant.sqlite`. */
+  databaseUrl?: string;
+  clock?: Clock;
+}
+
+/** The demo server: the module on a database, with demo clients and a demo user. */
+@Module({})
+export class DemoAppModule {
+  static register(config: DemoConfig): DynamicModule {
+    return {
+      module: DemoAppModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...buildDataSourceOptions({
+            url: config.databaseUrl,
+            entities: [DemoUserEntity],
+            migrations: [DemoUsers1764000000100],
+          }),
+          autoLoadEntities: true,
+        }),
+        TypeOrmModule.forFeature([DemoUserEntity]),
+        DeviceGrantModule.forRoot({
+          issuer: config.issuer,
+          scopes: { ...DEFAULT_SCOPES, 'telemetry:write': 'Send measurements from the device' },
+          clock: config.clock,
+        }),
+      ],
+      providers: [DemoSeedService],
+    };
+  }
+}

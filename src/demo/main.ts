@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createDemoApp } from './create-demo-app.js';
+import { DEMO_CREDENTIALS } from './demo-seed.service.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const issuer = process.env.ISSUER ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+const app = await createDemoApp({ issuer, databaseUrl: process.env.DATABASE_URL, logger: ['log', 'error', 'warn'] });
+app.enableShutdownHooks();
+await app.listen(port, host);
+
+const logger = new Logger('DemoServer');
+logger.log(`issuer            ${issuer}`);
+logger.log(`metadata          ${issuer}/.well-known/oauth-authorization-server`);
+logger.log(`database          ${process.env.DATABASE_URL ? process.env.DATABASE_URL.replace(/\/\/[^@/]*@/, '//***@') : 'sqlite:data/device-grant.sqlite'}`);
+logger.log(`public client     client_id=${DEMO_CREDENTIALS.publicClientId}`);
+logger.log(`confidential      client_id=${DEMO_CREDENTIALS.confidentialClientId} client_secret=${DEMO_CREDENTIALS.confidentialClientSecret}`);
+logger.log(`demo user         ${DEMO_CREDENTIALS.username} / ${DEMO_CREDENTIALS.password}`);

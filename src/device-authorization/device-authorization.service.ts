@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, type Repository } from 'typeorm';
+import { CLOCK, type Clock } from '../clock.js';
+import { ClientService } from '../clients/client.service.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
+import { randomToken, sha256 } from '../crypto/secrets.js';
+import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
+import { InvalidRequest, ServerError } from '../oauth-errors/oauth-error.js';
+import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { formatScope, parseScope } from '../scopes/scope.js';
+import { formatUserCode, generateUserCode, type UserCodeFormat } from '../user-code/user-code.js';
+
+/** The device authorization response. @see RFC 8628 §3.2 */
+export interface DeviceAuthorizationResponse {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete: string;
+  expires_in: number;
+  interval: number;
+}
+
+/** Optional details a device may send to tell the approving user what it is (not part of RFC 8628). */
+const DEVICE_DETAILS = ['device_name', 'device_model', 'device_serial'] as const;
+
+/** Printable text: no control characters (C0, DEL, C1), no lone surrogates, no U+FFFD from broken UTF-8. */
+const PRINTABLE = /^[^\p{Cc}\p{Cs}\uFFFD]*$/u;
+
+/** How many fresh user codes to try when one collides with a live grant. */
+const USER_CODE_ATTEMPTS = 10;
+
+/**
+ * The "code handler": issues a device code and a user code for an authenticated client.
+ * @see RFC 8628 §3.1–3.2
+ */
+@Injectable()
+export class DeviceAuthorizationService {
+  private readonly userCodeFormat: UserCodeFormat;
+  private readonly verificationUri: string;
+
+  constructor(
+    @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
+    private readonly clients: ClientService,
+    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.userCodeFormat = {
+      alphabet: options.userCodeAlphabet,
+      length: options.userCodeLength,
+      mask: options.userCodeMask,
+    };
+    this.verificationUri = endpointUrl(options, options.routes.verification);
+  }
+
+  async authorize(request: OAuthHttpRequest): Promise<DeviceAuthorizationResponse> {
+    const params = FormParams.from(request);
+    const client = await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE);
+    const scopes = parseScope(params.get('scope'));
+    this.clients.checkScopes(client, scopes);
+    const details = this.readDeviceDetails(params);
+
+    const deviceCode = randomToken();
+    const now = this.clock.now();
+    const base = {
+      deviceCodeHash: sha256(deviceCode),
+      clientId: client.clientId,
+      scope: formatScope(scopes),
+      status: 'pending' as const,
+      subject: null,
+      interval: this.options.pollingInterval,
+      lastPolledAt: null,
+      createdAt: now,
+      expiresAt: now + this.options.deviceCodeTtl * 1000,
+      decidedAt: null,
+      redeemedAt: null,
+      ...details,
+      requestIp: request.ip ? String(request.ip).slice(0, 64) : null,
+      requestUserAgent: sanitizeHeader(request.headers['user-agent'], 400),
+    };
+    const userCode = await this.insertWithFreshUserCode(base);
+    const displayCode = formatUserCode(userCode, this.userCodeFormat);
+    return {
+      device_code: deviceCode,
+      user_code: displayCode,
+      verification_uri: this.verificationUri,
+      verification_uri_complete: `${this.verificationUri}?user_code=${encodeURIComponent(displayCode)}`,
+      expires_in: this.options.deviceCodeTtl,
+      interval: this.options.pollingInterval,
+    };
+  }
+
+  /** Inserts the grant; a user code taken by another grant is drawn again (the unique index decides). */
+  private async insertWithFreshUserCode(base: Omit<DeviceGrantEntity, 'id' | 'userCode'>): Promise<string> {
+    for (let attempt = 0; attempt < USER_CODE_ATTEMPTS; attempt++) {
+      const userCode = generateUserCode(this.userCodeFormat);
+      try {
+        await this.grants.insert({ ...base, id: randomUUID(), userCode });
+        return userCode;
+      } catch (error) {
+        if (!(error instanceof QueryFailedError) || !isUniqueViolation(error)) throw error;
+      }
+    }
+    throw new ServerError('could not allocate a unique user code');
+  }
+
+  private readDeviceDetails(params: FormParams) {
+    const max = this.options.deviceDetailMaxLength;
+    const read = (name: (typeof DEVICE_DETAILS)[number]): string | null => {
+      const value = params.get(name);
+      if (value === undefined) return null;
+      if ([...value].length > max) throw new InvalidRequest(`${name} is longer than ${max} characters`);
+      if (!PRINTABLE.test(value)) throw new InvalidRequest(`${name} holds characters that cannot be shown`);
+      return value.trim() || null;
+    };
+    return { deviceName: read('device_name'), deviceModel: read('device_model'), deviceSerial: read('device_serial') };
+  }
+}
+
+function isUniqueViolation(error: QueryFailedError): boolean {
+  const driverError = error.driverError as { code?: string; message?: string } | undefined;
+  return driverError?.code === '23505' || /UNIQUE constraint failed/.test(driverError?.message ?? error.message);
+}
+
+function sanitizeHeader(value: string | string[] | undefined, max: number): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  return value.replace(/[^\x20-\x7E]/g, '?').slice(0, max);
+}

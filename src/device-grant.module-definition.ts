@@ -1,0 +1,26 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { DeviceGrantModuleOptions, DeviceGrantRoutes } from './device-grant.options.js';
+
+/**
+ * Settings that shape the module itself and so must be known before any provider runs
+ * (Nest mounts controllers at start-up); they stay out of the injected options.
+ */
+export interface DeviceGrantModuleExtras {
+  /** Register the module globally. Default false. */
+  isGlobal?: boolean;
+  /** Endpoint paths; defaults in `DEFAULT_ROUTES`. */
+  routes?: Partial<DeviceGrantRoutes>;
+}
+
+export const {
+  ConfigurableModuleClass: ConfigurableDeviceGrantModule,
+  MODULE_OPTIONS_TOKEN: DEVICE_GRANT_MODULE_OPTIONS,
+  OPTIONS_TYPE: DEVICE_GRANT_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: DEVICE_GRANT_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<DeviceGrantModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras<DeviceGrantModuleExtras>({ isGlobal: false, routes: {} }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
+  .build();

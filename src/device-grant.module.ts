@@ -1,0 +1,100 @@
+import { Controller, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CLOCK, systemClock } from './clock.js';
+import { ClientService } from './clients/client.service.js';
+import { DeviceAuthorizationController } from './device-authorization/device-authorization.controller.js';
+import { DeviceAuthorizationService } from './device-authorization/device-authorization.service.js';
+import {
+  ConfigurableDeviceGrantModule,
+  DEVICE_GRANT_ASYNC_OPTIONS_TYPE,
+  DEVICE_GRANT_MODULE_OPTIONS,
+  DEVICE_GRANT_OPTIONS_TYPE,
+} from './device-grant.module-definition.js';
+import { resolveOptions, resolveRoutes, type DeviceGrantModuleOptions, type DeviceGrantRoutes } from './device-grant.options.js';
+import { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
+import { DeviceGrantService } from './grants/device-grant.service.js';
+import { MetadataController } from './metadata/metadata.controller.js';
+import { OAuthExceptionFilter } from './oauth-errors/oauth-exception.filter.js';
+import { DEVICE_GRANT_ENTITIES } from './persistence/entities/index.js';
+import { DeviceCodeGrant } from './token/device-code.grant.js';
+import { RefreshTokenGrant } from './token/refresh-token.grant.js';
+import { TokenController } from './token/token.controller.js';
+import { TokenService } from './token/token.service.js';
+import { AccessTokenService } from './tokens/access-token.service.js';
+import { JwksController } from './tokens/jwks.controller.js';
+import { RefreshTokenService } from './tokens/refresh-token.service.js';
+import { SigningKeyService } from './tokens/signing-key.service.js';
+import { TokenIssuerService } from './tokens/token-issuer.service.js';
+
+const ROUTES = Symbol('DEVICE_GRANT_ROUTES');
+
+/** A controller class mounted at `path`; a subclass per module, so two apps in one process can differ. */
+function mountAt<T extends Type>(base: T, path: string): T {
+  const mounted = { [base.name]: class extends base {} }[base.name];
+  Controller(path)(mounted);
+  return mounted;
+}
+
+/**
+ * The device authorization grant as a Nest module: device authorization and token endpoints,
+ * metadata, JWKS, and the services behind them. Needs a TypeORM data source with the module's
+ * entities and migrations (`buildDataSourceOptions()` gives one).
+ *
+ * @example
+ * DeviceGrantModule.forRoot({ issuer: 'https://auth.example.com' })
+ * DeviceGrantModule.forRootAsync({ useFactory: (config) => ({ issuer: config.issuer }), inject: [Config] })
+ * @see RFC 8628
+ */
+@Module({})
+export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
+  static override forRoot(options: typeof DEVICE_GRANT_OPTIONS_TYPE): DynamicModule {
+    return DeviceGrantModule.assemble(super.forRoot(options), options.routes);
+  }
+
+  static override forRootAsync(options: typeof DEVICE_GRANT_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return DeviceGrantModule.assemble(super.forRootAsync(options), options.routes);
+  }
+
+  private static assemble(definition: DynamicModule, overrides?: Partial<DeviceGrantRoutes>): DynamicModule {
+    const routes = resolveRoutes(overrides);
+    const providers: Provider[] = [
+      { provide: ROUTES, useValue: routes },
+      {
+        provide: DEVICE_GRANT_OPTIONS,
+        useFactory: (options: DeviceGrantModuleOptions, resolvedRoutes: DeviceGrantRoutes) =>
+          resolveOptions(options, resolvedRoutes),
+        inject: [DEVICE_GRANT_MODULE_OPTIONS, ROUTES],
+      },
+      {
+        provide: CLOCK,
+        useFactory: (options: DeviceGrantModuleOptions) => options.clock ?? systemClock,
+        inject: [DEVICE_GRANT_MODULE_OPTIONS],
+      },
+      OAuthExceptionFilter,
+      { provide: APP_FILTER, useExisting: OAuthExceptionFilter },
+      ClientService,
+      DeviceAuthorizationService,
+      DeviceGrantService,
+      DeviceCodeGrant,
+      RefreshTokenGrant,
+      TokenService,
+      SigningKeyService,
+      AccessTokenService,
+      RefreshTokenService,
+      TokenIssuerService,
+    ];
+    return {
+      ...definition,
+      imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(DEVICE_GRANT_ENTITIES)],
+      controllers: [
+        mountAt(DeviceAuthorizationController, routes.deviceAuthorization),
+        mountAt(TokenController, routes.token),
+        mountAt(JwksController, routes.jwks),
+        mountAt(MetadataController, routes.metadata),
+      ],
+      providers: [...(definition.providers ?? []), ...providers],
+      exports: [DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService],
+    };
+  }
+}

@@ -1,0 +1,205 @@
+import type { Clock } from './clock.js';
+
+/** Characters a user code is drawn from. */
+export type UserCodeCharset = 'base20' | 'digits';
+
+/** Where each endpoint is mounted, relative to the application root. */
+export interface DeviceGrantRoutes {
+  /** Device authorization endpoint. Default `/oauth/device_authorization`. @see RFC 8628 §3.1 */
+  deviceAuthorization: string;
+  /** Token endpoint. Default `/oauth/token`. @see RFC 6749 §3.2 */
+  token: string;
+  /** JWKS with the public signing keys. Default `/oauth/jwks`. @see RFC 8414 §2 */
+  jwks: string;
+  /** Verification page the user opens. Default `/activate`. @see RFC 8628 §3.3 */
+  verification: string;
+  /**
+   * Authorization server metadata. Default `/.well-known/oauth-authorization-server`; an issuer with a
+   * path (`https://h/x`) needs `/.well-known/oauth-authorization-server/x`. @see RFC 8414 §3
+   */
+  metadata: string;
+}
+
+/** Every option of the module. Durations are seconds, as on the wire. */
+export interface DeviceGrantModuleOptions {
+  /**
+   * The issuer identifier, an absolute URL without query or fragment (e.g. `https://auth.example.com`).
+   * Every endpoint URL is built from it. Required.
+   * @see RFC 8414 §2
+   */
+  issuer: string;
+  /**
+   * User code alphabet: `base20` (`BCDFGHJKLMNPQRSTVWXZ`, no vowels, so no words) or `digits`.
+   * Default `base20`.
+   * @see RFC 8628 §6.1
+   */
+  userCodeCharset?: UserCodeCharset;
+  /** Significant characters in a user code. Default 8 (base20: about 34.6 bits). */
+  userCodeLength?: number;
+  /**
+   * How a user code is displayed: each `X` is one code character, anything else is printed as is.
+   * Must hold exactly `userCodeLength` `X`s. Default `XXXX-XXXX` (for 8 characters).
+   */
+  userCodeMask?: string;
+  /** Lifetime of a device code and its user code, in seconds. Default 600. @see RFC 8628 §3.2 */
+  deviceCodeTtl?: number;
+  /** Minimum seconds between two polls of the token endpoint. Default 5. @see RFC 8628 §3.2 */
+  pollingInterval?: number;
+  /** Lifetime of an access token, in seconds. Default 600 (RFC 6750 §5.3 asks for at most an hour). */
+  accessTokenTtl?: number;
+  /** Lifetime of a refresh token since its last use (rotation), in seconds. Default 30 days. */
+  refreshTokenTtl?: number;
+  /** The `aud` of issued access tokens (the resource indicator). Default: the issuer. @see RFC 9068 §3 */
+  audience?: string;
+  /**
+   * Scopes this server knows, each with the sentence the activation page shows for it.
+   * Default: `openid`, `profile`, `offline_access`.
+   */
+  scopes?: Record<string, string>;
+  /** Maximum length of each device detail (`device_name`, `device_model`, `device_serial`), in characters. Default 100. */
+  deviceDetailMaxLength?: number;
+  /** Time source; tests inject one. Default: the system clock. */
+  clock?: Clock;
+}
+
+export const DEFAULT_ROUTES: DeviceGrantRoutes = {
+  deviceAuthorization: '/oauth/device_authorization',
+  token: '/oauth/token',
+  jwks: '/oauth/jwks',
+  verification: '/activate',
+  metadata: '/.well-known/oauth-authorization-server',
+};
+
+export const DEFAULT_SCOPES: Record<string, string> = {
+  openid: 'Know who you are',
+  profile: 'See your basic profile (name and username)',
+  offline_access: 'Stay connected when you are not using it (a refresh token)',
+};
+
+/** The defaults, merged once into every options object. */
+export const DEFAULT_OPTIONS = {
+  userCodeCharset: 'base20' as UserCodeCharset,
+  userCodeLength: 8,
+  deviceCodeTtl: 600,
+  pollingInterval: 5,
+  accessTokenTtl: 600,
+  refreshTokenTtl: 30 * 24 * 3600,
+  deviceDetailMaxLength: 100,
+};
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedDeviceGrantOptions {
+  issuer: string;
+  routes: DeviceGrantRoutes;
+  userCodeCharset: UserCodeCharset;
+  userCodeAlphabet: string;
+  userCodeLength: number;
+  userCodeMask: string;
+  deviceCodeTtl: number;
+  pollingInterval: number;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  audience: string;
+  scopes: Record<string, string>;
+  deviceDetailMaxLength: number;
+  clock?: Clock;
+}
+
+export const USER_CODE_ALPHABETS: Record<UserCodeCharset, string> = {
+  base20: 'BCDFGHJKLMNPQRSTVWXZ',
+  digits: '0123456789',
+};
+
+function defaultMask(length: number): string {
+  const groupSize = length % 4 === 0 ? 4 : 3;
+  const groups: string[] = [];
+  for (let i = 0; i < length; i += groupSize) groups.push('X'.repeat(Math.min(groupSize, length - i)));
+  return groups.join('-');
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`DeviceGrantModule: option ${name} must be a positive integer of seconds, got ${value}`);
+  }
+  return value;
+}
+
+function routePath(name: string, value: string): string {
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(value)) {
+    throw new Error(`DeviceGrantModule: route ${name} must be an absolute path like /oauth/token, got ${value}`);
+  }
+  return value.length > 1 ? value.replace(/\/+$/, '') : value;
+}
+
+/** Endpoint paths with the defaults applied, each checked. */
+export function resolveRoutes(overrides: Partial<DeviceGrantRoutes> = {}): DeviceGrantRoutes {
+  const routes = { ...DEFAULT_ROUTES, ...overrides };
+  for (const key of Object.keys(routes) as (keyof DeviceGrantRoutes)[]) routes[key] = routePath(key, routes[key]);
+  return routes;
+}
+
+/** Applies the defaults and checks every value; throws a clear error on a bad option at start-up. */
+export function resolveOptions(
+  options: DeviceGrantModuleOptions,
+  routeOverrides: Partial<DeviceGrantRoutes> = {},
+): ResolvedDeviceGrantOptions {
+  if (!options || typeof options.issuer !== 'string') {
+    throw new Error('DeviceGrantModule: option issuer is required (an absolute URL)');
+  }
+  const issuerUrl = new URL(options.issuer);
+  if (issuerUrl.search || issuerUrl.hash || !/^https?:$/.test(issuerUrl.protocol)) {
+    throw new Error(`DeviceGrantModule: issuer must be an http(s) URL without query or fragment, got ${options.issuer}`);
+  }
+  const routes = resolveRoutes(routeOverrides);
+
+  const userCodeCharset = options.userCodeCharset ?? DEFAULT_OPTIONS.userCodeCharset;
+  const userCodeAlphabet = USER_CODE_ALPHABETS[userCodeCharset];
+  if (!userCodeAlphabet) throw new Error(`DeviceGrantModule: userCodeCharset must be base20 or digits, got ${userCodeCharset}`);
+  const userCodeLength =
+    options.userCodeLength ?? (userCodeCharset === 'digits' ? 9 : DEFAULT_OPTIONS.userCodeLength);
+  if (!Number.isInteger(userCodeLength) || userCodeLength < 6 || userCodeLength > 20) {
+    throw new Error(`DeviceGrantModule: userCodeLength must be an integer from 6 to 20, got ${userCodeLength}`);
+  }
+  const userCodeMask = options.userCodeMask ?? defaultMask(userCodeLength);
+  const slots = [...userCodeMask].filter((c) => c === 'X').length;
+  if (slots !== userCodeLength) {
+    throw new Error(`DeviceGrantModule: userCodeMask ${userCodeMask} must hold exactly ${userCodeLength} X characters`);
+  }
+  if ([...userCodeMask].some((c) => c !== 'X' && userCodeAlphabet.includes(c))) {
+    throw new Error('DeviceGrantModule: userCodeMask separators must not be code characters');
+  }
+
+  const scopes = options.scopes ?? DEFAULT_SCOPES;
+  for (const scope of Object.keys(scopes)) {
+    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) throw new Error(`DeviceGrantModule: invalid scope name ${scope}`);
+  }
+  const issuer = options.issuer;
+  const expectedMetadata = '/.well-known/oauth-authorization-server' + issuerUrl.pathname.replace(/\/+$/, '');
+  if (routes.metadata !== expectedMetadata) {
+    throw new Error(`DeviceGrantModule: the issuer ${issuer} needs routes.metadata = '${expectedMetadata}' (RFC 8414 §3)`);
+  }
+  return {
+    issuer,
+    routes,
+    userCodeCharset,
+    userCodeAlphabet,
+    userCodeLength,
+    userCodeMask,
+    deviceCodeTtl: positiveInteger('deviceCodeTtl', options.deviceCodeTtl ?? DEFAULT_OPTIONS.deviceCodeTtl),
+    pollingInterval: positiveInteger('pollingInterval', options.pollingInterval ?? DEFAULT_OPTIONS.pollingInterval),
+    accessTokenTtl: positiveInteger('accessTokenTtl', options.accessTokenTtl ?? DEFAULT_OPTIONS.accessTokenTtl),
+    refreshTokenTtl: positiveInteger('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_OPTIONS.refreshTokenTtl),
+    audience: options.audience ?? issuer,
+    scopes,
+    deviceDetailMaxLength: positiveInteger(
+      'deviceDetailMaxLength',
+      options.deviceDetailMaxLength ?? DEFAULT_OPTIONS.deviceDetailMaxLength,
+    ),
+    clock: options.clock,
+  };
+}
+
+/** The absolute URL of a route on the issuer's origin (and under the issuer's path, if it has one). */
+export function endpointUrl(options: ResolvedDeviceGrantOptions, path: string): string {
+  return options.issuer.replace(/\/+$/, '') + path;
+}

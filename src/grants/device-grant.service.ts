@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, type Repository } from 'typeorm';
+import { CLOCK, type Clock } from '../clock.js';
+import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { formatUserCode, normalizeUserCode, type UserCodeFormat } from '../user-code/user-code.js';
+
+/** The user code matches no grant that is still waiting for a decision (unknown, expired, used or decided). */
+export class UnknownUserCodeError extends Error {
+  constructor() {
+    super('no pending request has this code');
+    this.name = 'UnknownUserCodeError';
+  }
+}
+
+/**
+ * The user's side of a device grant: look a pending request up by its user code, approve it for a
+ * subject, or deny it. The activation page calls this; so can an application's own UI or tests.
+ * @see RFC 8628 §3.3
+ */
+@Injectable()
+export class DeviceGrantService {
+  private readonly format: UserCodeFormat;
+
+  constructor(
+    @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
+    @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.format = { alphabet: options.userCodeAlphabet, length: options.userCodeLength, mask: options.userCodeMask };
+  }
+
+  /** The code as typed (any case, with or without dashes and spaces) in its stored form, or null. */
+  normalize(userCode: string): string | null {
+    return normalizeUserCode(userCode, this.format);
+  }
+
+  /** The code for display (`WDJB-MJHT`). */
+  display(normalizedUserCode: string): string {
+    return formatUserCode(normalizedUserCode, this.format);
+  }
+
+  /** The pending, unexpired grant with this user code, or null. */
+  async findPending(userCode: string): Promise<DeviceGrantEntity | null> {
+    const code = this.normalize(userCode);
+    if (!code) return null;
+    return this.grants.findOneBy({ userCode: code, status: 'pending', expiresAt: MoreThan(this.clock.now()) });
+  }
+
+  /** Approves the pending grant with this user code for `subject`. @throws UnknownUserCodeError */
+  async approve(userCode: string, subject: string): Promise<DeviceGrantEntity> {
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
+      throw new Error('subject must be a non-empty string of at most 255 characters');
+    }
+    return this.decide(userCode, { status: 'approved', subject });
+  }
+
+  /** Denies the pending grant with this user code; the device's next poll gets `access_denied`. @throws UnknownUserCodeError */
+  async deny(userCode: string): Promise<DeviceGrantEntity> {
+    return this.decide(userCode, { status: 'denied' });
+  }
+
+  /** Decides once: a conditional update, so two concurrent decisions cannot both win. */
+  private async decide(
+    userCode: string,
+    decision: { status: 'approved'; subject: string } | { status: 'denied' },
+  ): Promise<DeviceGrantEntity> {
+    const code = this.normalize(userCode);
+    if (!code) throw new UnknownUserCodeError();
+    const now = this.clock.now();
+    const result = await this.grants.update(
+      { userCode: code, status: 'pending', expiresAt: MoreThan(now) },
+      { ...decision, decidedAt: now },
+    );
+    if (result.affected !== 1) throw new UnknownUserCodeError();
+    return (await this.grants.findOneBy({ userCode: code }))!;
+  }
+}

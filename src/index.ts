@@ -1,0 +1,38 @@
+export { DeviceGrantModule } from './device-grant.module.js';
+export type { DeviceGrantModuleExtras } from './device-grant.module-definition.js';
+export {
+  DEFAULT_OPTIONS,
+  DEFAULT_ROUTES,
+  DEFAULT_SCOPES,
+  type DeviceGrantModuleOptions,
+  type DeviceGrantRoutes,
+  type ResolvedDeviceGrantOptions,
+  type UserCodeCharset,
+} from './device-grant.options.js';
+export { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
+export { CLOCK, systemClock, type Clock } from './clock.js';
+export { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE, OFFLINE_ACCESS_SCOPE } from './constants.js';
+export { ClientService, type ClientRegistration } from './clients/client.service.js';
+export { DeviceGrantService, UnknownUserCodeError } from './grants/device-grant.service.js';
+export { SigningKeyService } from './tokens/signing-key.service.js';
+export { AccessTokenService } from './tokens/access-token.service.js';
+export type { TokenResponse } from './tokens/token-response.js';
+export * from './oauth-errors/oauth-error.js';
+export { OAuthExceptionFilter, NO_STORE_HEADERS } from './oauth-errors/oauth-exception.filter.js';
+export {
+  DEVICE_GRANT_ENTITIES,
+  DeviceGrantEntity,
+  OAuthClientEntity,
+  RefreshTokenEntity,
+  SigningKeyEntity,
+  type DeviceGrantStatus,
+} from './persistence/entities/index.js';
+export { DEVICE_GRANT_MIGRATIONS } from './persistence/migrations/index.js';
+export {
+  buildDataSourceOptions,
+  databaseKind,
+  DEFAULT_SQLITE_PATH,
+  type DatabaseSettings,
+} from './persistence/data-source-options.js';
+export { hashSecret, verifySecret } from './crypto/secrets.js';
+export { formatUserCode, generateUserCode, normalizeUserCode, type UserCodeFormat } from './user-code/user-code.js';

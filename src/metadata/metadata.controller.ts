@@ -1,0 +1,37 @@
+import { Get, Header, Inject } from '@nestjs/common';
+import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
+import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+
+/**
+ * The authorization server metadata document, built once.
+ * @see RFC 8414 §2–3, RFC 8628 §4
+ */
+export class MetadataController {
+  private readonly document: Record<string, unknown>;
+
+  constructor(@Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions) {
+    this.document = buildMetadata(options);
+  }
+
+  @Get()
+  @Header('Cache-Control', 'public, max-age=300')
+  metadata(): Record<string, unknown> {
+    return this.document;
+  }
+}
+
+/** The RFC 8414 document for these options; the issuer is echoed exactly. */
+export function buildMetadata(options: ResolvedDeviceGrantOptions): Record<string, unknown> {
+  const authMethods = ['none', 'client_secret_basic', 'client_secret_post'];
+  return {
+    issuer: options.issuer,
+    device_authorization_endpoint: endpointUrl(options, options.routes.deviceAuthorization),
+    token_endpoint: endpointUrl(options, options.routes.token),
+    jwks_uri: endpointUrl(options, options.routes.jwks),
+    grant_types_supported: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: authMethods,
+    scopes_supported: Object.keys(options.scopes),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * An error answered as RFC 6749 §5.2 JSON: `{ "error": ..., "error_description": ... }`.
+ * Each RFC error code is its own small class; `OAuthExceptionFilter` serialises them all.
+ * @see RFC 6749 §5.2
+ */
+export abstract class OAuthError extends Error {
+  /** The registered error code. */
+  abstract readonly error: string;
+  /** HTTP status; 400 unless the RFC says otherwise. */
+  readonly status: number = 400;
+  /** Extra response headers (e.g. `WWW-Authenticate`). */
+  readonly headers: Record<string, string> = {};
+
+  constructor(readonly description?: string) {
+    super(description);
+    this.name = new.target.name;
+  }
+}
+
+/** A required parameter is missing, repeated, malformed, or the request is otherwise malformed. @see RFC 6749 §5.2 */
+export class InvalidRequest extends OAuthError {
+  readonly error = 'invalid_request';
+}
+
+/**
+ * Client authentication failed. Always 401 with a `WWW-Authenticate: Basic` challenge, which RFC 6749 requires
+ * when the client tried the `Authorization` header and HTTP requires of every 401.
+ * @see RFC 6749 §5.2
+ */
+export class InvalidClient extends OAuthError {
+  readonly error = 'invalid_client';
+  override readonly status = 401;
+  override readonly headers = { 'WWW-Authenticate': 'Basic realm="device-grant", charset="UTF-8"' };
+}
+
+/** The grant or refresh token is invalid, expired, revoked, already used, or issued to another client. @see RFC 6749 §5.2 */
+export class InvalidGrant extends OAuthError {
+  readonly error = 'invalid_grant';
+}
+
+/** The client may not use this grant type. @see RFC 6749 §5.2 */
+export class UnauthorizedClient extends OAuthError {
+  readonly error = 'unauthorized_client';
+}
+
+/** The grant type is not supported by this server. @see RFC 6749 §5.2 */
+export class UnsupportedGrantType extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+}
+
+/** The requested scope is invalid, unknown, malformed, or wider than allowed. @see RFC 6749 §5.2 */
+export class InvalidScope extends OAuthError {
+  readonly error = 'invalid_scope';
+}
+
+/** The user has not yet approved or denied the request. @see RFC 8628 §3.5 */
+export class AuthorizationPending extends OAuthError {
+  readonly error = 'authorization_pending';
+}
+
+/** Still pending, and the device polls too fast: it must add 5 seconds to its interval. @see RFC 8628 §3.5 */
+export class SlowDown extends OAuthError {
+  readonly error = 'slow_down';
+}
+
+/** The user denied the request. @see RFC 8628 §3.5 */
+export class AccessDenied extends OAuthError {
+  readonly error = 'access_denied';
+}
+
+/** The device code expired before it was redeemed. @see RFC 8628 §3.5 */
+export class ExpiredToken extends OAuthError {
+  readonly error = 'expired_token';
+}
+
+/** The server failed in a way it did not expect; the details stay in the server log. @see RFC 6749 §4.1.2.1 */
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  override readonly status = 500;
+}
+
+/** Characters RFC 6749 Appendix A.7 allows in `error_description`. */
+const DESCRIPTION_UNSAFE = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
+
+/** The RFC 6749 §5.2 body of an error. @see RFC 6749 §5.2 */
+export function oauthErrorBody(error: OAuthError): { error: string; error_description?: string } {
+  const description = error.description?.replace(DESCRIPTION_UNSAFE, '?').slice(0, 300);
+  return description ? { error: error.error, error_description: description } : { error: error.error };
+}

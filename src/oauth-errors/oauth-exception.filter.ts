@@ -1,0 +1,67 @@
+import { ArgumentsHost, Catch, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { InvalidRequest, OAuthError, ServerError, oauthErrorBody } from './oauth-error.js';
+
+/** Headers every OAuth answer carries, success or error. @see RFC 6749 §5.1 */
+export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+};
+
+/**
+ * Turns anything thrown on an OAuth endpoint into an RFC 6749 §5.2 JSON error, never Nest's default body.
+ * Registered globally too, because body-parser failures (oversized or malformed bodies, wrong content type)
+ * and unknown methods never reach a controller; requests to other paths go to Nest's default handling.
+ * @see RFC 6749 §5.2
+ */
+@Catch()
+@Injectable()
+export class OAuthExceptionFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger('DeviceGrant');
+  private readonly oauthPaths: ReadonlySet<string>;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
+  ) {
+    super(adapterHost.httpAdapter);
+    this.oauthPaths = new Set([options.routes.deviceAuthorization, options.routes.token]);
+  }
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return super.catch(exception, host);
+    const http = host.switchToHttp();
+    const request = http.getRequest();
+    const adapter = this.adapterHost.httpAdapter;
+    const path = String(adapter.getRequestUrl(request) ?? '').split('?')[0];
+    if (!(exception instanceof OAuthError) && !this.oauthPaths.has(path)) {
+      return super.catch(exception, host);
+    }
+    const error = this.toOAuthError(exception, path);
+    const response = http.getResponse();
+    for (const [name, value] of Object.entries({ ...NO_STORE_HEADERS, ...error.headers })) {
+      adapter.setHeader(response, name, value);
+    }
+    adapter.reply(response, oauthErrorBody(error), error.status);
+  }
+
+  private toOAuthError(exception: unknown, path: string): OAuthError {
+    if (exception instanceof OAuthError) return exception;
+    const status =
+      exception instanceof HttpException
+        ? exception.getStatus()
+        : Number((exception as { statusCode?: unknown; status?: unknown })?.statusCode ??
+            (exception as { status?: unknown })?.status);
+    if (status === 404 || status === 405) return new InvalidRequest(`${path} accepts only POST`);
+    if (status === 413) return new InvalidRequest('the request body is too large');
+    if (status === 415) return new InvalidRequest('Content-Type must be application/x-www-form-urlencoded');
+    if (status >= 400 && status < 500) return new InvalidRequest('the request body is malformed');
+    // Unexpected: keep the details in the log (never the request body, which may hold secrets).
+    this.logger.error(
+      `unexpected error on ${path}: ${exception instanceof Error ? exception.stack : String(exception)}`,
+    );
+    return new ServerError('the server could not complete the request');
+  }
+}

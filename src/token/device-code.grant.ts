@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { CLOCK, type Clock } from '../clock.js';
+import { ClientService } from '../clients/client.service.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
+import { sha256 } from '../crypto/secrets.js';
+import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
+import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown } from '../oauth-errors/oauth-error.js';
+import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { TokenIssuerService } from '../tokens/token-issuer.service.js';
+import type { TokenResponse } from '../tokens/token-response.js';
+
+/** A device code as we issue it: base64url, 43 characters; anything far off is not worth a lookup. */
+const DEVICE_CODE = /^[A-Za-z0-9_-]{20,128}$/;
+
+/** The seconds a device must add to its interval after `slow_down`. @see RFC 8628 §3.5 */
+export const SLOW_DOWN_INCREMENT = 5;
+
+/**
+ * The "authorize handler": the device polls with its device code until the user decides.
+ * Everything that must hold across instances and restarts (the grown interval, single redemption)
+ * is decided by conditional updates in the database, not in process memory.
+ * @see RFC 8628 §3.4–3.5
+ */
+@Injectable()
+export class DeviceCodeGrant {
+  constructor(
+    @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
+    private readonly clients: ClientService,
+    private readonly issuer: TokenIssuerService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async handle(request: OAuthHttpRequest, params: FormParams): Promise<TokenResponse> {
+    const client = await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE);
+    const deviceCode = params.require('device_code');
+    const grant = DEVICE_CODE.test(deviceCode)
+      ? await this.grants.findOneBy({ deviceCodeHash: sha256(deviceCode) })
+      : null;
+    if (!grant) throw new InvalidGrant('the device code is invalid');
+    if (grant.clientId !== client.clientId) throw new InvalidGrant('the device code was issued to another client');
+    if (grant.status === 'redeemed') throw new InvalidGrant('the device code was already used');
+    if (grant.status === 'denied') throw new AccessDenied('the user denied the request');
+    const now = this.clock.now();
+    if (grant.expiresAt <= now) throw new ExpiredToken('the device code expired');
+    if (grant.status === 'pending') return this.pending(grant, now);
+    return this.redeem(grant, now);
+  }
+
+  /**
+   * Records the poll; a poll sooner than the grant's interval after the previous one is `slow_down`
+   * and grows the interval for good. The first poll is never too early.
+   */
+  private async pending(grant: DeviceGrantEntity, now: number): Promise<never> {
+    const onTime = await this.grants
+      .createQueryBuilder()
+      .update(DeviceGrantEntity)
+      .set({ lastPolledAt: now })
+      .where('id = :id', { id: grant.id })
+      .andWhere("status = 'pending'")
+      .andWhere('(last_polled_at IS NULL OR last_polled_at + poll_interval * 1000 <= :now)', { now })
+      .execute();
+    if (onTime.affected === 1) throw new AuthorizationPending('the user has not yet approved the request');
+    await this.grants
+      .createQueryBuilder()
+      .update(DeviceGrantEntity)
+      .set({ interval: () => `poll_interval + ${SLOW_DOWN_INCREMENT}`, lastPolledAt: now })
+      .where('id = :id', { id: grant.id })
+      .andWhere("status = 'pending'")
+      .execute();
+    throw new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`);
+  }
+
+  /** Exactly once: only the poll whose conditional update flips `approved` to `redeemed` gets tokens. */
+  private async redeem(grant: DeviceGrantEntity, now: number): Promise<TokenResponse> {
+    const taken = await this.grants.update({ id: grant.id, status: 'approved' }, { status: 'redeemed', redeemedAt: now });
+    if (taken.affected !== 1) throw new InvalidGrant('the device code was already used');
+    const client = (await this.clients.findById(grant.clientId))!;
+    const subject = {
+      grantId: grant.id,
+      client,
+      subject: grant.subject!,
+      grantedScope: grant.scope,
+      accessScope: grant.scope,
+    };
+    try {
+      const refreshToken = this.issuer.prepareRefreshToken(subject);
+      const response = await this.issuer.respond(subject, refreshToken);
+      if (refreshToken) await this.issuer.saveRefreshToken(refreshToken);
+      return response;
+    } catch (error) {
+      // Nothing was handed out: put the grant back so the device's next poll can redeem it.
+      await this.grants.update({ id: grant.id, status: 'redeemed' }, { status: 'approved', redeemedAt: null });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { ClientService } from '../clients/client.service.js';
+import { REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
+import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
+import { InvalidGrant } from '../oauth-errors/oauth-error.js';
+import { formatScope, parseScope } from '../scopes/scope.js';
+import { RefreshTokenService } from '../tokens/refresh-token.service.js';
+import { TokenIssuerService } from '../tokens/token-issuer.service.js';
+import type { TokenResponse } from '../tokens/token-response.js';
+
+const REFRESH_TOKEN = /^[A-Za-z0-9_-]{20,128}$/;
+
+/**
+ * The refresh token grant with rotation: every use returns a new refresh token of the same family
+ * and scope; the used one dies, and using it again revokes the family.
+ * @see RFC 6749 §6, RFC 9700 §4.14.2
+ */
+@Injectable()
+export class RefreshTokenGrant {
+  constructor(
+    private readonly clients: ClientService,
+    private readonly refreshTokens: RefreshTokenService,
+    private readonly issuer: TokenIssuerService,
+  ) {}
+
+  async handle(request: OAuthHttpRequest, params: FormParams): Promise<TokenResponse> {
+    const client = await this.clients.authenticate(request, params, REFRESH_TOKEN_GRANT_TYPE);
+    const token = params.require('refresh_token');
+    const scopeParam = params.get('scope');
+    const requested = scopeParam === undefined ? undefined : parseScope(scopeParam);
+    if (!REFRESH_TOKEN.test(token)) throw new InvalidGrant('the refresh token is invalid');
+    const used = await this.refreshTokens.consume(token, client.clientId, requested);
+    const subject = {
+      grantId: used.grantId,
+      client,
+      subject: used.subject,
+      grantedScope: used.scope,
+      accessScope: requested ? formatScope(requested) : used.scope,
+      familyId: used.familyId,
+    };
+    try {
+      const next = this.issuer.prepareRefreshToken(subject)!;
+      // The rotated token is stored before anything is handed out.
+      await this.issuer.saveRefreshToken(next);
+      return await this.issuer.respond(subject, next);
+    } catch (error) {
+      await this.refreshTokens.release(used);
+      throw error;
+    }
+  }
+}

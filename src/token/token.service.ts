@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
+import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
+import { UnsupportedGrantType } from '../oauth-errors/oauth-error.js';
+import type { TokenResponse } from '../tokens/token-response.js';
+import { DeviceCodeGrant } from './device-code.grant.js';
+import { RefreshTokenGrant } from './refresh-token.grant.js';
+
+/** Dispatches a token request to its grant. @see RFC 6749 §3.2, §4.5 */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly deviceCode: DeviceCodeGrant,
+    private readonly refreshToken: RefreshTokenGrant,
+  ) {}
+
+  token(request: OAuthHttpRequest): Promise<TokenResponse> {
+    const params = FormParams.from(request);
+    const grantType = params.require('grant_type');
+    if (grantType === DEVICE_CODE_GRANT_TYPE) return this.deviceCode.handle(request, params);
+    if (grantType === REFRESH_TOKEN_GRANT_TYPE) return this.refreshToken.handle(request, params);
+    throw new UnsupportedGrantType('the grant type is not supported');
+  }
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { IsNull, type Repository } from 'typeorm';
+import { CLOCK, type Clock } from '../clock.js';
+import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { SigningKeyEntity } from '../persistence/entities/index.js';
+
+/** The algorithm of new signing keys. @see RFC 9068 §2.1 */
+export const SIGNING_ALG = 'ES256';
+
+/** How long an instance trusts its copy of the key set before reading it again (rotation reaches every instance). */
+const KEY_CACHE_MS = 60_000;
+
+/** A key that can sign. */
+export interface ActiveSigningKey {
+  kid: string;
+  alg: string;
+  privateKey: CryptoKey;
+}
+
+/**
+ * Signing keys in the database, shared by every instance: generated on first start, the newest
+ * unrotated key signs, and every key that may still have valid tokens is published in the JWKS.
+ * @see RFC 9068 §4, RFC 8414 §2 (`jwks_uri`)
+ */
+@Injectable()
+export class SigningKeyService implements OnModuleInit {
+  private cache?: { loadedAt: number; current: ActiveSigningKey; jwks: { keys: JWK[] } };
+  private loading?: Promise<void>;
+
+  constructor(
+    @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
+    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.refresh();
+  }
+
+  /** The key that signs new tokens. */
+  async current(): Promise<ActiveSigningKey> {
+    await this.fresh();
+    return this.cache!.current;
+  }
+
+  /** The public keys, as served at the `jwks_uri`. */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.fresh();
+    return this.cache!.jwks;
+  }
+
+  /** Makes a new key current; the previous one stays published until its tokens have expired. */
+  async rotate(): Promise<string> {
+    const now = this.clock.now();
+    await this.keys.update({ rotatedAt: IsNull() }, { rotatedAt: now });
+    const kid = await this.generate();
+    await this.refresh();
+    return kid;
+  }
+
+  private async fresh(): Promise<void> {
+    if (!this.cache || this.clock.now() - this.cache.loadedAt > KEY_CACHE_MS) await this.refresh();
+  }
+
+  /** Reads the key set again; the first instance to start generates the first key. */
+  async refresh(): Promise<void> {
+    this.loading ??= (async () => {
+      try {
+        let rows = await this.keys.find({ order: { createdAt: 'DESC', kid: 'DESC' } });
+        if (!rows.some((row) => row.rotatedAt === null)) {
+          await this.generate();
+          rows = await this.keys.find({ order: { createdAt: 'DESC', kid: 'DESC' } });
+        }
+        const now = this.clock.now();
+        // A rotated key can have signed tokens up to its rotation; keep it while they may live.
+        const publishUntil = (row: SigningKeyEntity) =>
+          row.rotatedAt === null ? Infinity : row.rotatedAt + (this.maxTokenTtl() + 300) * 1000;
+        const published = rows.filter((row) => publishUntil(row) > now);
+        const currentRow = rows.find((row) => row.rotatedAt === null)!;
+        const privateKey = (await importJWK(JSON.parse(currentRow.privateJwk) as JWK, currentRow.alg)) as CryptoKey;
+        this.cache = {
+          loadedAt: now,
+          current: { kid: currentRow.kid, alg: currentRow.alg, privateKey },
+          jwks: { keys: published.map((row) => JSON.parse(row.publicJwk) as JWK) },
+        };
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    await this.loading;
+  }
+
+  private maxTokenTtl(): number {
+    // Clients may carry their own, longer lifetimes; a day bounds every sane setting.
+    return Math.max(this.options.accessTokenTtl, 24 * 3600);
+  }
+
+  private async generate(): Promise<string> {
+    const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    await this.keys.insert({
+      kid,
+      alg: SIGNING_ALG,
+      publicJwk: JSON.stringify({ ...publicJwk, kid, alg: SIGNING_ALG, use: 'sig' }),
+      privateJwk: JSON.stringify(await exportJWK(privateKey)),
+      createdAt: this.clock.now(),
+      rotatedAt: null,
+    });
+    return kid;
+  }
+}
