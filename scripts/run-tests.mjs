@@ -1,0 +1,34 @@
+// Runs every test (unit specs next to the code, end-to-end scenarios in test/, the device-client's own)
+// with Node's test runner and closes with the plain line "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function collect(dir, pattern) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? collect(path, pattern) : pattern.test(name) ? [path] : [];
+  });
+}
+
+const only = process.argv.slice(2);
+const files = [
+  ...collect('dist/src', /\.spec\.js$/),
+  ...collect('dist/test', /\.test\.js$/),
+  ...collect('device-client/dist-test/test', /\.test\.js$/),
+].filter((file) => only.length === 0 || only.some((part) => file.includes(part)));
+
+const tap = join(process.env.TMPDIR ?? '/tmp', `dgk-tests-${process.pid}.tap`);
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+const count = (name) => Number([...summary.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+const passed = count('pass');
+const failed = count('fail') + count('cancelled');
+const skipped = count('skipped') + count('todo');
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(result.status === 0 && failed === 0 && passed > 0 ? 0 : 1);
