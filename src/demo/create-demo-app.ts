@@ -21,12 +21,12 @@ export async function createDemoApp(settings: DemoAppSettings): Promise<INestApp
   if (settings.adapter === 'express') {
     // Express stays a dev dependency: loaded only when asked for.
     const { ExpressAdapter } = await import('@nestjs/platform-express');
-    const app = await NestFactory.create(module, new ExpressAdapter(), { logger, bodyParser: true });
+    const app = await NestFactory.create(module, new ExpressAdapter(), { logger, bodyParser: true, rawBody: true });
     (app as unknown as { useBodyParser(type: string, options: object): void }).useBodyParser('urlencoded', {
       limit: BODY_LIMIT_BYTES,
       extended: true,
     });
     return app;
   }
-  return NestFactory.create(module, new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }), { logger });
+  return NestFactory.create(module, new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }), { logger, rawBody: true });
 }

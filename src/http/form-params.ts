@@ -4,8 +4,12 @@ import { InvalidRequest } from '../oauth-errors/oauth-error.js';
 export interface OAuthHttpRequest {
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
+  /** The body as received, when the app was created with `rawBody: true` (recommended). */
+  rawBody?: Buffer;
   ip?: string;
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The parameters of an `application/x-www-form-urlencoded` body, checked once for every endpoint:
@@ -21,6 +25,7 @@ export class FormParams {
     if (contentType !== 'application/x-www-form-urlencoded') {
       throw new InvalidRequest('Content-Type must be application/x-www-form-urlencoded');
     }
+    if (Buffer.isBuffer(request.rawBody)) return FormParams.parse(request.rawBody);
     const body = request.body;
     if (body === undefined || body === null || body === '') return new FormParams(new Map());
     if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequest('the request body is malformed');
@@ -29,6 +34,28 @@ export class FormParams {
       if (Array.isArray(value)) throw new InvalidRequest(`parameter ${printable(name)} is repeated`);
       if (typeof value !== 'string') throw new InvalidRequest(`parameter ${printable(name)} must be a plain string`);
       if (name.includes('[')) throw new InvalidRequest(`bracketed parameter ${printable(name)} is not supported`);
+      if (value !== '') values.set(name, value);
+    }
+    return new FormParams(values);
+  }
+
+  /**
+   * Parses the raw body strictly, the same on every HTTP adapter: malformed percent-encoding and
+   * invalid UTF-8 are refused instead of being passed on half-decoded.
+   * @see RFC 6749 Appendix B
+   */
+  static parse(raw: Buffer): FormParams {
+    const values = new Map<string, string>();
+    const seen = new Set<string>();
+    if (raw.length === 0) return new FormParams(values);
+    for (const pair of raw.toString('latin1').split('&')) {
+      if (pair === '') continue;
+      const equals = pair.indexOf('=');
+      const name = decodeFormComponent(equals < 0 ? pair : pair.slice(0, equals));
+      const value = equals < 0 ? '' : decodeFormComponent(pair.slice(equals + 1));
+      if (name.includes('[')) throw new InvalidRequest(`bracketed parameter ${printable(name)} is not supported`);
+      if (seen.has(name)) throw new InvalidRequest(`parameter ${printable(name)} is repeated`);
+      seen.add(name);
       if (value !== '') values.set(name, value);
     }
     return new FormParams(values);
@@ -44,6 +71,26 @@ export class FormParams {
     const value = this.values.get(name);
     if (value === undefined) throw new InvalidRequest(`parameter ${name} is required`);
     return value;
+  }
+}
+
+/** One `application/x-www-form-urlencoded` name or value: `+` is a space, `%XX` a byte, the bytes UTF-8. */
+function decodeFormComponent(latin1: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < latin1.length; i++) {
+    const char = latin1.charCodeAt(i);
+    if (char === 0x2b) bytes.push(0x20);
+    else if (char === 0x25) {
+      const hex = latin1.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new InvalidRequest('the request body has malformed percent-encoding');
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(char);
+  }
+  try {
+    return UTF8.decode(Uint8Array.from(bytes));
+  } catch {
+    throw new InvalidRequest('the request body is not valid UTF-8');
   }
 }
 

@@ -22,6 +22,12 @@ export class InvalidRequest extends OAuthError {
   readonly error = 'invalid_request';
 }
 
+/** An OAuth endpoint called with another method than POST: `invalid_request`, as 405 with `Allow`. @see RFC 6749 §3.2 */
+export class MethodNotAllowed extends InvalidRequest {
+  override readonly status = 405;
+  override readonly headers = { Allow: 'POST' };
+}
+
 /**
  * Client authentication failed. Always 401 with a `WWW-Authenticate: Basic` challenge, which RFC 6749 requires
  * when the client tried the `Authorization` header and HTTP requires of every 401.

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Inject, Injectable, Logger } from 
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { InvalidRequest, OAuthError, ServerError, oauthErrorBody } from './oauth-error.js';
+import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError, oauthErrorBody } from './oauth-error.js';
 
 /** Headers every OAuth answer carries, success or error. @see RFC 6749 §5.1 */
 export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
@@ -54,7 +54,7 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
         ? exception.getStatus()
         : Number((exception as { statusCode?: unknown; status?: unknown })?.statusCode ??
             (exception as { status?: unknown })?.status);
-    if (status === 404 || status === 405) return new InvalidRequest(`${path} accepts only POST`);
+    if (status === 404 || status === 405) return new MethodNotAllowed(`${path} accepts only POST`);
     if (status === 413) return new InvalidRequest('the request body is too large');
     if (status === 415) return new InvalidRequest('Content-Type must be application/x-www-form-urlencoded');
     if (status >= 400 && status < 500) return new InvalidRequest('the request body is malformed');
