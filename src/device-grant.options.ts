@@ -11,8 +11,14 @@ export interface DeviceGrantRoutes {
   token: string;
   /** JWKS with the public signing keys. Default `/oauth/jwks`. @see RFC 8414 §2 */
   jwks: string;
+  /** Token revocation endpoint. Default `/oauth/revoke`. @see RFC 7009 §2 */
+  revocation: string;
+  /** Token introspection endpoint. Default `/oauth/introspect`. @see RFC 7662 §2 */
+  introspection: string;
   /** Verification page the user opens. Default `/activate`. @see RFC 8628 §3.3 */
   verification: string;
+  /** The page where a signed-in user sees and disconnects the devices they approved. Default `/devices`. */
+  devices: string;
   /**
    * Authorization server metadata. Default `/.well-known/oauth-authorization-server`; an issuer with a
    * path (`https://h/x`) needs `/.well-known/oauth-authorization-server/x`. @see RFC 8414 §3
@@ -66,7 +72,10 @@ export const DEFAULT_ROUTES: DeviceGrantRoutes = {
   deviceAuthorization: '/oauth/device_authorization',
   token: '/oauth/token',
   jwks: '/oauth/jwks',
+  revocation: '/oauth/revoke',
+  introspection: '/oauth/introspect',
   verification: '/activate',
+  devices: '/devices',
   metadata: '/.well-known/oauth-authorization-server',
 };
 

@@ -27,7 +27,8 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
   ) {
     super(adapterHost.httpAdapter);
-    this.oauthPaths = new Set([options.routes.deviceAuthorization, options.routes.token]);
+    const { deviceAuthorization, token, revocation, introspection } = options.routes;
+    this.oauthPaths = new Set([deviceAuthorization, token, revocation, introspection]);
   }
 
   override catch(exception: unknown, host: ArgumentsHost): void {
