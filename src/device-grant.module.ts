@@ -1,6 +1,10 @@
 import { Controller, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ActivationController } from './activation/activation.controller.js';
+import { ActivationService } from './activation/activation.service.js';
+import { RateLimitService } from './activation/rate-limit.service.js';
+import { SessionService } from './activation/session.service.js';
 import { CLOCK, systemClock } from './clock.js';
 import { ClientService } from './clients/client.service.js';
 import { DeviceAuthorizationController } from './device-authorization/device-authorization.controller.js';
@@ -14,9 +18,14 @@ import {
 import { resolveOptions, resolveRoutes, type DeviceGrantModuleOptions, type DeviceGrantRoutes } from './device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
 import { DeviceGrantService } from './grants/device-grant.service.js';
+import { GrantManagementService } from './grants/grant-management.service.js';
+import { IntrospectionController } from './introspection/introspection.controller.js';
+import { IntrospectionService } from './introspection/introspection.service.js';
 import { MetadataController } from './metadata/metadata.controller.js';
 import { OAuthExceptionFilter } from './oauth-errors/oauth-exception.filter.js';
 import { DEVICE_GRANT_ENTITIES } from './persistence/entities/index.js';
+import { RevocationController } from './revocation/revocation.controller.js';
+import { RevocationService } from './revocation/revocation.service.js';
 import { DeviceCodeGrant } from './token/device-code.grant.js';
 import { RefreshTokenGrant } from './token/refresh-token.grant.js';
 import { TokenController } from './token/token.controller.js';
@@ -83,6 +92,12 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       AccessTokenService,
       RefreshTokenService,
       TokenIssuerService,
+      RevocationService,
+      IntrospectionService,
+      GrantManagementService,
+      SessionService,
+      RateLimitService,
+      ActivationService,
     ];
     return {
       ...definition,
@@ -92,9 +107,12 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         mountAt(TokenController, routes.token),
         mountAt(JwksController, routes.jwks),
         mountAt(MetadataController, routes.metadata),
+        mountAt(RevocationController, routes.revocation),
+        mountAt(IntrospectionController, routes.introspection),
+        mountAt(ActivationController, routes.verification),
       ],
       providers: [...(definition.providers ?? []), ...providers],
-      exports: [DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService],
+      exports: [DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService],
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { ActivationOptions } from './activation/activation.options.js';
 import type { Clock } from './clock.js';
 
 /** Characters a user code is drawn from. */
@@ -64,6 +65,14 @@ export interface DeviceGrantModuleOptions {
   scopes?: Record<string, string>;
   /** Maximum length of each device detail (`device_name`, `device_model`, `device_serial`), in characters. Default 100. */
   deviceDetailMaxLength?: number;
+  /**
+   * Confidential clients (resource servers) allowed to introspect every access token; any other
+   * confidential client may introspect only tokens issued to itself. Default none.
+   * @see RFC 7662 §2.1, §4
+   */
+  introspectionClients?: string[];
+  /** The activation pages: how people sign in, brute-force limits, messages, renderers. */
+  activation?: ActivationOptions;
   /** Time source; tests inject one. Default: the system clock. */
   clock?: Clock;
 }
@@ -111,6 +120,8 @@ export interface ResolvedDeviceGrantOptions {
   audience: string;
   scopes: Record<string, string>;
   deviceDetailMaxLength: number;
+  introspectionClients: string[];
+  activation: ActivationOptions;
   clock?: Clock;
 }
 
@@ -204,8 +215,23 @@ export function resolveOptions(
       'deviceDetailMaxLength',
       options.deviceDetailMaxLength ?? DEFAULT_OPTIONS.deviceDetailMaxLength,
     ),
+    introspectionClients: [...(options.introspectionClients ?? [])],
+    activation: checkActivation(options.activation ?? {}),
     clock: options.clock,
   };
+}
+
+function checkActivation(activation: ActivationOptions): ActivationOptions {
+  if (activation.sessionSecret !== undefined && activation.sessionSecret.length < 32) {
+    throw new Error('DeviceGrantModule: activation.sessionSecret must be at least 32 characters');
+  }
+  if (activation.resolveUser && !activation.signInUrl) {
+    throw new Error('DeviceGrantModule: activation.resolveUser needs activation.signInUrl');
+  }
+  for (const name of ['sessionTtl', 'maxFailures', 'failureWindow', 'lockout'] as const) {
+    if (activation[name] !== undefined) positiveInteger(`activation.${name}`, activation[name]!);
+  }
+  return activation;
 }
 
 /** The absolute URL of a route on the issuer's origin (and under the issuer's path, if it has one). */

@@ -36,3 +36,41 @@ export {
 } from './persistence/data-source-options.js';
 export { hashSecret, verifySecret } from './crypto/secrets.js';
 export { formatUserCode, generateUserCode, normalizeUserCode, type UserCodeFormat } from './user-code/user-code.js';
+export { AccessTokenEntity } from './persistence/entities/index.js';
+export { RevocationService } from './revocation/revocation.service.js';
+export { IntrospectionService, type IntrospectionResponse } from './introspection/introspection.service.js';
+export { GrantManagementService, type ApprovedGrant } from './grants/grant-management.service.js';
+export { RefreshTokenService } from './tokens/refresh-token.service.js';
+export { DeviceGrantResourceModule } from './resource/device-grant-resource.module.js';
+export {
+  DEVICE_GRANT_RESOURCE_OPTIONS,
+  InjectDeviceGrantResourceOptions,
+  type DeviceGrantResourceModuleExtras,
+} from './resource/device-grant-resource.module-definition.js';
+export {
+  DEFAULT_RESOURCE_OPTIONS,
+  metadataUrlOf,
+  type DeviceGrantResourceOptions,
+  type ResolvedDeviceGrantResourceOptions,
+  type RevocationCheckOptions,
+} from './resource/device-grant-resource.options.js';
+export { DeviceGrantJwtStrategy, DEVICE_GRANT_JWT_STRATEGY } from './resource/device-grant-jwt.strategy.js';
+export { BearerTokenStrategy, type BearerVerifyCallback } from './resource/bearer-token.strategy.js';
+export { DeviceGrantAuthGuard } from './resource/device-grant-auth.guard.js';
+export { RequireScopes, REQUIRED_SCOPES } from './resource/require-scopes.decorator.js';
+export { AuthenticatedPrincipal, type DeviceGrantPrincipal } from './resource/device-grant-principal.js';
+export { DeviceGrantTokenVerifier } from './resource/device-grant-token.verifier.js';
+export {
+  AuthorizationServerMetadataService,
+  AuthorizationServerUnavailable,
+  type AuthorizationServerMetadata,
+} from './resource/authorization-server-metadata.service.js';
+export {
+  BearerError,
+  InsufficientScope,
+  InvalidBearerRequest,
+  InvalidToken,
+  MissingBearerToken,
+  bearerChallenge,
+} from './resource/bearer-errors.js';
+export { extractBearerToken, type BearerRequest } from './resource/bearer-token.js';

@@ -48,6 +48,19 @@ export class ClientService {
 
   /** Authenticates the client of a request and checks it may use `grantType`. */
   async authenticate(request: OAuthHttpRequest, params: FormParams, grantType: string): Promise<OAuthClientEntity> {
+    const client = await this.authenticateClient(request, params);
+    if (!splitScope(client.grantTypes).includes(grantType)) {
+      throw new UnauthorizedClient('the client may not use this grant type');
+    }
+    return client;
+  }
+
+  /**
+   * Authenticates the client of a request as the token endpoint does, for endpoints that are not
+   * grants (revocation, introspection): a public client by its `client_id`, a confidential one by its secret.
+   * @see RFC 6749 §2.3, RFC 7009 §2.1, RFC 7662 §2.1
+   */
+  async authenticateClient(request: OAuthHttpRequest, params: FormParams): Promise<OAuthClientEntity> {
     const presented = readCredentials(request, params);
     const client = CLIENT_ID.test(presented.clientId)
       ? await this.clients.findOneBy({ clientId: presented.clientId })
@@ -63,9 +76,6 @@ export class ClientService {
     } else if (presented.secret !== undefined) {
       // A public client has nothing to prove; an unexpected secret means a misconfigured caller.
       throw new InvalidClient('client authentication failed');
-    }
-    if (!splitScope(client.grantTypes).includes(grantType)) {
-      throw new UnauthorizedClient('the client may not use this grant type');
     }
     return client;
   }

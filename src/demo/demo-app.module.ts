@@ -4,7 +4,11 @@ import type { Clock } from '../clock.js';
 import { DeviceGrantModule } from '../device-grant.module.js';
 import { DEFAULT_SCOPES } from '../device-grant.options.js';
 import { buildDataSourceOptions } from '../persistence/data-source-options.js';
-import { DemoSeedService } from './demo-seed.service.js';
+import { DeviceGrantResourceModule } from '../resource/device-grant-resource.module.js';
+import { DemoApiController } from './demo-api.controller.js';
+import { DEMO_LOCAL_STRATEGY, DemoLocalStrategy } from './demo-local.strategy.js';
+import { DEMO_CREDENTIALS, DemoSeedService } from './demo-seed.service.js';
+import { DemoUsersService } from './demo-users.service.js';
 import { DemoUsers1764000000100 } from './demo-schema.migration.js';
 import { DemoUserEntity } from './demo-user.entity.js';
 
@@ -36,9 +40,14 @@ export class DemoAppModule {
           issuer: config.issuer,
           scopes: { ...DEFAULT_SCOPES, 'telemetry:write': 'Send measurements from the device' },
           clock: config.clock,
+          introspectionClients: [DEMO_CREDENTIALS.resourceServerClientId],
+          activation: { passportStrategy: DEMO_LOCAL_STRATEGY },
         }),
+        // The demo's own API accepts the tokens it issues, as any separate resource server would.
+        DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock }),
       ],
-      providers: [DemoSeedService],
+      controllers: [DemoApiController],
+      providers: [DemoSeedService, DemoUsersService, DemoLocalStrategy],
     };
   }
 }

@@ -13,6 +13,9 @@ export const DEMO_CREDENTIALS = {
   confidentialClientSecret: 'demo-secret',
   username: 'alice',
   password: 'alice-password',
+  /** A resource server: may introspect every token, cannot get tokens. */
+  resourceServerClientId: 'demo-api',
+  resourceServerClientSecret: 'demo-api-secret',
 } as const;
 
 export const DEMO_SCOPES = ['openid', 'profile', 'offline_access', 'telemetry:write'];
@@ -40,6 +43,13 @@ export class DemoSeedService implements OnApplicationBootstrap {
       secret: DEMO_CREDENTIALS.confidentialClientSecret,
       scopes: DEMO_SCOPES,
       grantTypes: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
+    });
+    await this.clients.register({
+      clientId: DEMO_CREDENTIALS.resourceServerClientId,
+      name: 'Demo API (resource server)',
+      secret: DEMO_CREDENTIALS.resourceServerClientSecret,
+      scopes: [],
+      grantTypes: [],
     });
     const alice = await this.users.findOneBy({ username: DEMO_CREDENTIALS.username });
     if (!alice || !(await verifySecret(DEMO_CREDENTIALS.password, alice.passwordHash))) {

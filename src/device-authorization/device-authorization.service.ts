@@ -77,6 +77,7 @@ export class DeviceAuthorizationService {
       expiresAt: now + this.options.deviceCodeTtl * 1000,
       decidedAt: null,
       redeemedAt: null,
+      revokedAt: null,
       ...details,
       requestIp: request.ip ? String(request.ip).slice(0, 64) : null,
       requestUserAgent: sanitizeHeader(request.headers['user-agent'], 400),

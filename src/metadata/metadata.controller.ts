@@ -32,6 +32,11 @@ export function buildMetadata(options: ResolvedDeviceGrantOptions): Record<strin
     grant_types_supported: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
     response_types_supported: [],
     token_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint: endpointUrl(options, options.routes.revocation),
+    revocation_endpoint_auth_methods_supported: authMethods,
+    // Introspection reveals who a token is for: confidential clients only (RFC 7662 §2.1, §4).
+    introspection_endpoint: endpointUrl(options, options.routes.introspection),
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     scopes_supported: Object.keys(options.scopes),
   };
 }

@@ -1,7 +1,9 @@
-import { ArgumentsHost, Catch, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, Inject, Injectable, Logger, forwardRef } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { ActivationService } from '../activation/activation.service.js';
+import { sendPageResult } from '../activation/page-response.js';
 import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError, oauthErrorBody } from './oauth-error.js';
 
 /** Headers every OAuth answer carries, success or error. @see RFC 6749 §5.1 */
@@ -21,12 +23,15 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
 export class OAuthExceptionFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('DeviceGrant');
   private readonly oauthPaths: ReadonlySet<string>;
+  private readonly pagePrefixes: string[];
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
+    @Inject(forwardRef(() => ActivationService)) private readonly activation: ActivationService,
   ) {
     super(adapterHost.httpAdapter);
+    this.pagePrefixes = [options.routes.verification, options.routes.devices];
     const { deviceAuthorization, token, revocation, introspection } = options.routes;
     this.oauthPaths = new Set([deviceAuthorization, token, revocation, introspection]);
   }
@@ -37,6 +42,7 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
     const request = http.getRequest();
     const adapter = this.adapterHost.httpAdapter;
     const path = String(adapter.getRequestUrl(request) ?? '').split('?')[0];
+    if (!(exception instanceof OAuthError) && this.isPage(path)) return this.page(exception, host, path);
     if (!(exception instanceof OAuthError) && !this.oauthPaths.has(path)) {
       return super.catch(exception, host);
     }
@@ -46,6 +52,22 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
       adapter.setHeader(response, name, value);
     }
     adapter.reply(response, oauthErrorBody(error), error.status);
+  }
+
+  private isPage(path: string): boolean {
+    return this.pagePrefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  }
+
+  /** People get a page, never JSON: 404 for unknown pages, 400 for unreadable requests, 500 otherwise. */
+  private page(exception: unknown, host: ArgumentsHost, path: string): void {
+    const http = host.switchToHttp();
+    let status = exception instanceof HttpException ? exception.getStatus() : Number((exception as { statusCode?: unknown })?.statusCode);
+    if (!(status >= 400 && status < 500)) {
+      this.logger.error(`unexpected error on ${path}: ${exception instanceof Error ? exception.stack : String(exception)}`);
+      status = 500;
+    }
+    const html = this.activation.errorPage(http.getRequest(), status);
+    sendPageResult(this.adapterHost.httpAdapter, http.getResponse(), { kind: 'page', status, html });
   }
 
   private toOAuthError(exception: unknown, path: string): OAuthError {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { IsNull, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
@@ -8,6 +8,7 @@ import { sha256 } from '../crypto/secrets.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown } from '../oauth-errors/oauth-error.js';
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
@@ -29,6 +30,7 @@ export class DeviceCodeGrant {
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
     private readonly clients: ClientService,
     private readonly issuer: TokenIssuerService,
+    private readonly refreshTokens: RefreshTokenService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -40,6 +42,7 @@ export class DeviceCodeGrant {
       : null;
     if (!grant) throw new InvalidGrant('the device code is invalid');
     if (grant.clientId !== client.clientId) throw new InvalidGrant('the device code was issued to another client');
+    if (grant.revokedAt !== null) throw new InvalidGrant('the user disconnected this device');
     if (grant.status === 'redeemed') throw new InvalidGrant('the device code was already used');
     if (grant.status === 'denied') throw new AccessDenied('the user denied the request');
     const now = this.clock.now();
@@ -74,7 +77,10 @@ export class DeviceCodeGrant {
 
   /** Exactly once: only the poll whose conditional update flips `approved` to `redeemed` gets tokens. */
   private async redeem(grant: DeviceGrantEntity, now: number): Promise<TokenResponse> {
-    const taken = await this.grants.update({ id: grant.id, status: 'approved' }, { status: 'redeemed', redeemedAt: now });
+    const taken = await this.grants.update(
+      { id: grant.id, status: 'approved', revokedAt: IsNull() },
+      { status: 'redeemed', redeemedAt: now },
+    );
     if (taken.affected !== 1) throw new InvalidGrant('the device code was already used');
     const client = (await this.clients.findById(grant.clientId))!;
     const subject = {
@@ -84,15 +90,26 @@ export class DeviceCodeGrant {
       grantedScope: grant.scope,
       accessScope: grant.scope,
     };
+    let response: TokenResponse;
     try {
       const refreshToken = this.issuer.prepareRefreshToken(subject);
-      const response = await this.issuer.respond(subject, refreshToken);
+      response = await this.issuer.respond(subject, refreshToken);
       if (refreshToken) await this.issuer.saveRefreshToken(refreshToken);
-      return response;
     } catch (error) {
       // Nothing was handed out: put the grant back so the device's next poll can redeem it.
       await this.grants.update({ id: grant.id, status: 'redeemed' }, { status: 'approved', redeemedAt: null });
       throw error;
     }
+    // A disconnect that raced with this redemption may have run before the tokens were stored: it wins.
+    if (await this.wasDisconnected(grant.id)) {
+      await this.refreshTokens.revokeGrant(grant.id);
+      throw new InvalidGrant('the user disconnected this device');
+    }
+    return response;
+  }
+
+  private async wasDisconnected(grantId: string): Promise<boolean> {
+    const row = await this.grants.findOne({ where: { id: grantId }, select: { id: true, revokedAt: true } });
+    return row?.revokedAt !== null;
   }
 }

@@ -38,14 +38,22 @@ export class RefreshTokenGrant {
       accessScope: requested ? formatScope(requested) : used.scope,
       familyId: used.familyId,
     };
+    let response: TokenResponse;
     try {
       const next = this.issuer.prepareRefreshToken(subject)!;
       // The rotated token is stored before anything is handed out.
       await this.issuer.saveRefreshToken(next);
-      return await this.issuer.respond(subject, next);
+      response = await this.issuer.respond(subject, next);
     } catch (error) {
       await this.refreshTokens.release(used);
       throw error;
     }
+    // A revocation (RFC 7009, a disconnect, a replay) that raced with this rotation may have missed the
+    // new tokens: it wins, and takes them down too.
+    if (await this.refreshTokens.wasRevoked(used.id)) {
+      await this.refreshTokens.revokeFamily(used.familyId);
+      throw new InvalidGrant('the refresh token was revoked');
+    }
+    return response;
   }
 }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type Repository } from 'typeorm';
+import { In, IsNull, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { randomToken, sha256 } from '../crypto/secrets.js';
 import { InvalidGrant, InvalidScope } from '../oauth-errors/oauth-error.js';
 import { splitScope } from '../scopes/scope.js';
 import { RefreshTokenEntity } from '../persistence/entities/index.js';
+import { AccessTokenService } from './access-token.service.js';
 
 /** A new refresh token: the value for the client, the row for the database. */
 export interface NewRefreshToken {
@@ -26,6 +27,7 @@ export type RefreshRefusal = 'unknown' | 'other_client' | 'expired' | 'revoked' 
 export class RefreshTokenService {
   constructor(
     @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
+    private readonly accessTokens: AccessTokenService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -58,7 +60,7 @@ export class RefreshTokenService {
    * two concurrent uses exactly one wins and the other is treated as a replay.
    */
   async consume(token: string, clientId: string, requestedScope?: string[]): Promise<RefreshTokenEntity> {
-    const row = await this.tokens.findOneBy({ tokenHash: sha256(token) });
+    const row = await this.find(token);
     const now = this.clock.now();
     if (!row) throw new InvalidGrant('the refresh token is invalid');
     if (row.clientId !== clientId) throw new InvalidGrant('the refresh token was issued to another client');
@@ -79,9 +81,35 @@ export class RefreshTokenService {
     return row;
   }
 
-  /** Revokes every live token of a family. */
+  /** Revokes every live token of a family, and the access tokens issued with them. @see RFC 7009 §2.1 */
   async revokeFamily(familyId: string): Promise<void> {
     await this.tokens.update({ familyId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    await this.accessTokens.revokeFamilies([familyId]);
+  }
+
+  /** Revokes every refresh-token family of a grant and every access token of the grant. */
+  async revokeGrant(grantId: string): Promise<void> {
+    await this.tokens.update({ grantId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    await this.accessTokens.revokeGrant(grantId);
+  }
+
+  /** The row of a refresh token, whatever its state, or null. */
+  find(token: string): Promise<RefreshTokenEntity | null> {
+    return this.tokens.findOneBy({ tokenHash: sha256(token) });
+  }
+
+  /** Whether the token (by row id) has been revoked since it was read: a revocation raced with its use. */
+  async wasRevoked(id: string): Promise<boolean> {
+    const row = await this.tokens.findOne({ where: { id }, select: { id: true, revokedAt: true } });
+    return !row || row.revokedAt !== null;
+  }
+
+  /** The rows of these grants' families that can still be used (neither rotated, revoked nor expired). */
+  async liveTokens(grantIds: string[]): Promise<RefreshTokenEntity[]> {
+    if (grantIds.length === 0) return [];
+    const rows = await this.tokens.find({ where: { grantId: In(grantIds), usedAt: IsNull(), revokedAt: IsNull() } });
+    const now = this.clock.now();
+    return rows.filter((row) => row.expiresAt > now);
   }
 
   /** Puts back a token taken by `consume` when issuing its successor failed, so the client may retry. */

@@ -62,6 +62,8 @@ export class TokenIssuerService {
       clientId: subject.client.clientId,
       scope: subject.accessScope,
       ttl,
+      grantId: subject.grantId,
+      familyId: refreshToken?.row.familyId ?? subject.familyId,
     });
     const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl };
     if (subject.accessScope) response.scope = subject.accessScope;

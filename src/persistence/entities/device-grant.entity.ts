@@ -72,4 +72,8 @@ export class DeviceGrantEntity {
 
   @Column({ name: 'request_user_agent', type: 'varchar', length: 400, nullable: true })
   requestUserAgent: string | null;
+
+  /** When the approving user disconnected the device (its tokens are revoked); null while connected. */
+  @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: epochMs })
+  revokedAt: number | null;
 }

@@ -1,10 +1,13 @@
+import { AccessTokenEntity } from './access-token.entity.js';
 import { DeviceGrantEntity } from './device-grant.entity.js';
 import { OAuthClientEntity } from './oauth-client.entity.js';
+import { RateLimitEntity } from './rate-limit.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
+import { ServerSecretEntity } from './server-secret.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 
-export { DeviceGrantEntity, OAuthClientEntity, RefreshTokenEntity, SigningKeyEntity };
+export { AccessTokenEntity, DeviceGrantEntity, OAuthClientEntity, RateLimitEntity, RefreshTokenEntity, ServerSecretEntity, SigningKeyEntity };
 export type { DeviceGrantStatus } from './device-grant.entity.js';
 
 /** Every entity the module ships; pass them to `TypeOrmModule.forRoot({ entities })` or use `autoLoadEntities`. */
-export const DEVICE_GRANT_ENTITIES = [OAuthClientEntity, DeviceGrantEntity, RefreshTokenEntity, SigningKeyEntity];
+export const DEVICE_GRANT_ENTITIES = [OAuthClientEntity, DeviceGrantEntity, RefreshTokenEntity, SigningKeyEntity, RateLimitEntity, ServerSecretEntity, AccessTokenEntity];

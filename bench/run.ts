@@ -1,0 +1,574 @@
+// `npm run bench`: every server in its own pinned child process, autocannon in this one; one table,
+// written to bench/results/latest.{json,md}. Flags: --million (1M-live-grants latency ratio),
+// --profile (V8 CPU profiles of the server children), --only=REGEX (workloads by "system/db/workload"),
+// --duration=S --warmup=S --connections=N, --no-postgres.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { createPostgresDatabase, POSTGRES_ADMIN_URL } from '../test/support/postgres.js';
+import { benchDeviceCode, OIDC_CLIENT_ID } from './bench-codes.js';
+import type { LoadResult } from './load.js';
+import { formatProfile, summariseProfile } from './profile-top.js';
+import { canPin, pinSelf, rssOf, ServerChild, type ServerKind } from './server-child.js';
+import {
+  accessTokenFor,
+  approvalLatency,
+  exists,
+  getOk,
+  issuance,
+  pollHammered,
+  pollPending,
+  postOk,
+  refresh,
+  summarise,
+  timedPolls,
+  type ApprovalLatency,
+  type LoadSettings,
+} from './workloads.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
+const RESULTS = join(ROOT, 'bench', 'results');
+
+// ---------------------------------------------------------------- options
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const value = (name: string, fallback: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
+const LOAD: LoadSettings = {
+  connections: Number(value('connections', '50')),
+  warmup: Number(value('warmup', '3')),
+  duration: Number(value('duration', '10')),
+};
+const ONLY = new RegExp(value('only', '.'));
+const PROFILE = flag('profile');
+const MILLION = flag('million');
+const POSTGRES = !flag('no-postgres');
+/** Pending grants for the well-behaved polling workload: a code comes back only every POLL_CODES / rate seconds. */
+const POLL_CODES = 60_000;
+const POLL_INTERVAL = 5;
+/** Pre-issued refresh tokens: enough for 4,000 refreshes a second through warm-up and measurement. */
+const REFRESH_TOKENS = 4_000 * (LOAD.warmup + LOAD.duration);
+const APPROVAL_GRANTS = 200;
+/** oidc-provider's default adapter is an LRU of 1,000 entries (a device code takes two): keep well under. */
+const OIDC_POLL_CODES = 300;
+
+// ---------------------------------------------------------------- bookkeeping
+
+type System = 'device-grant-kit' | 'nest-bare' | 'oidc-provider';
+type Db = 'sqlite' | 'postgres' | 'memory' | '-';
+
+interface Row {
+  system: System;
+  db: Db;
+  workload: string;
+  result?: LoadResult;
+  rss?: number;
+  note?: string;
+  skipped?: string;
+  vsCeiling?: number;
+  vsOidc?: number;
+}
+
+const rows: Row[] = [];
+const notes: string[] = [];
+const profiles: string[] = [];
+let approval: Partial<Record<Db, ApprovalLatency & { skipped?: string }>> = {};
+const million: MillionResult[] = [];
+let deviceClient: DeviceClientReport | undefined;
+
+const pinned = canPin() && pinSelf(1);
+const SERVER_CPU = pinned ? 0 : undefined;
+const selected = (system: System, db: Db, workload: string) => ONLY.test(`${system}/${db}/${workload}`);
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+// ---------------------------------------------------------------- databases and children
+
+interface Database {
+  url: string;
+  drop(): Promise<void>;
+}
+
+let dbCounter = 0;
+async function freshDatabase(db: 'sqlite' | 'postgres'): Promise<Database | { skip: string }> {
+  if (db === 'postgres') return createPostgresDatabase();
+  const dir = join(RESULTS, 'db');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bench-${process.pid}-${dbCounter++}.sqlite`);
+  return {
+    url: `sqlite:${file}`,
+    drop: async () => {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    },
+  };
+}
+
+/** Runs `body` against a fresh server child (and a fresh database), then stops both. */
+async function withServer<T>(
+  kind: ServerKind,
+  db: Db,
+  label: string,
+  body: (server: ServerChild) => Promise<T>,
+): Promise<T | { skip: string }> {
+  let database: Database | undefined;
+  if (db === 'sqlite' || db === 'postgres') {
+    const fresh = await freshDatabase(db);
+    if ('skip' in fresh) return fresh;
+    database = fresh;
+  }
+  const profileDir = join(RESULTS, 'profiles');
+  if (PROFILE) mkdirSync(profileDir, { recursive: true });
+  const profileName = `${label.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`;
+  const server = await ServerChild.start({
+    kind,
+    databaseUrl: database?.url,
+    cpu: SERVER_CPU,
+    cpuProfile: PROFILE ? { dir: profileDir, name: profileName } : undefined,
+  });
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+    await database?.drop();
+    if (PROFILE) profiles.push(join(profileDir, profileName));
+  }
+}
+
+/** One load workload on a fresh server: prepare, measure, read the server's RSS. */
+async function measure(
+  system: System,
+  db: Db,
+  workload: string,
+  kind: ServerKind,
+  run: (server: ServerChild) => Promise<{ result?: LoadResult; note?: string; skipped?: string }>,
+): Promise<void> {
+  if (!selected(system, db, workload)) return;
+  log(`${system} / ${db} / ${workload} (load average ${loadavg()[0].toFixed(2)})`);
+  const outcome = await withServer(kind, db, `${system}-${db}-${workload}`, async (server) => {
+    const measured = await run(server);
+    return { ...measured, rss: server.rss() };
+  });
+  if ('skip' in outcome) rows.push({ system, db, workload, skipped: outcome.skip });
+  else rows.push({ system, db, workload, ...outcome });
+}
+
+// ---------------------------------------------------------------- the workloads
+
+async function references(): Promise<void> {
+  await measure('nest-bare', '-', 'bare-get', 'nest-bare', async (server) => ({
+    result: await getOk(server.url, LOAD, '/bare'),
+    note: 'framework ceiling: GET answering {"ok":true}',
+  }));
+  await measure('nest-bare', '-', 'bare-post', 'nest-bare', async (server) => ({
+    result: await postOk(server.url, LOAD, '/bare'),
+    note: 'same route, POST with a poll-sized form body',
+  }));
+  await measure('oidc-provider', 'memory', 'issuance', 'oidc-provider', async (server) => ({
+    result: await issuance(server.url, LOAD, '/device/auth', OIDC_CLIENT_ID, 'openid'),
+  }));
+  await measure('oidc-provider', 'memory', 'poll-pending', 'oidc-provider', async (server) => {
+    const codes: string[] = [];
+    for (let i = 0; i < OIDC_POLL_CODES; i++) {
+      const response = await fetch(`${server.url}/device/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `client_id=${OIDC_CLIENT_ID}&scope=openid`,
+      });
+      codes.push(((await response.json()) as { device_code: string }).device_code);
+    }
+    return {
+      result: await pollPending(server.url, LOAD, codes, { path: '/token', clientId: OIDC_CLIENT_ID }),
+      note: `${OIDC_POLL_CODES} codes round-robin; no interval/slow_down enforcement in oidc-provider`,
+    };
+  });
+}
+
+async function ours(db: 'sqlite' | 'postgres'): Promise<void> {
+  const system = 'device-grant-kit';
+  await measure(system, db, 'issuance', 'device-grant', async (server) => ({ result: await issuance(server.url, LOAD) }));
+  await measure(system, db, 'poll-pending', 'device-grant', async (server) => {
+    await server.call('seedGrants', { from: 0, to: POLL_CODES });
+    const codes = Array.from({ length: POLL_CODES }, (_, i) => benchDeviceCode(i));
+    const result = await pollPending(server.url, LOAD, codes);
+    const total = result.total * (1 + LOAD.warmup / LOAD.duration);
+    const gap = (POLL_CODES / (total / (LOAD.warmup + LOAD.duration))).toFixed(1);
+    return {
+      result,
+      note: `${POLL_CODES.toLocaleString('en')} pending grants round-robin, each polled at most every ~${gap} s (interval ${POLL_INTERVAL} s); slow_down on`,
+    };
+  });
+  await measure(system, db, 'poll-hammer', 'device-grant', async (server) => {
+    await server.call('seedGrants', { from: 0, to: 1 });
+    return { result: await pollHammered(server.url, LOAD), note: 'one code, every answer after the first is slow_down' };
+  });
+  await measure(system, db, 'refresh', 'device-grant', async (server) => {
+    await server.call('seedRefreshTokens', { from: 0, to: REFRESH_TOKENS });
+    const result = await refresh(server.url, LOAD, REFRESH_TOKENS);
+    return { result, note: `rotation: each request spends one of ${REFRESH_TOKENS.toLocaleString('en')} pre-issued tokens` };
+  });
+  // Later workloads: measured as soon as the endpoints exist, skipped with a note until then.
+  await measure(system, db, 'api-me', 'device-grant', async (server) => {
+    await server.call('seedRefreshTokens', { from: 0, to: 1 });
+    const headers = { authorization: `Bearer ${await accessTokenFor(server.url, 0)}` };
+    if (!(await exists(`${server.url}/api/me`, headers))) return { skipped: 'GET /api/me is not there yet (resource guard in progress)' };
+    return { result: await getOk(server.url, LOAD, '/api/me', headers), note: 'resource guard validating a JWT' };
+  });
+  await measure(system, db, 'activate', 'device-grant', async (server) => {
+    if (!(await exists(`${server.url}/activate`))) return { skipped: 'GET /activate is not there yet (activation page in progress)' };
+    return { result: await getOk(server.url, LOAD, '/activate'), note: 'activation page, no session' };
+  });
+  if (selected(system, db, 'approval')) {
+    log(`${system} / ${db} / approval → first successful poll (${APPROVAL_GRANTS} devices, ~${3 * POLL_INTERVAL} s)`);
+    const outcome = await withServer('device-grant', db, `${system}-${db}-approval`, async (server) => {
+      await server.call('seedGrants', { from: 0, to: APPROVAL_GRANTS });
+      return approvalLatency(server, APPROVAL_GRANTS, POLL_INTERVAL);
+    });
+    approval[db] = 'skip' in outcome ? ({ skipped: outcome.skip } as ApprovalLatency & { skipped: string }) : outcome;
+  }
+}
+
+// ---------------------------------------------------------------- 1M live grants (issue 6)
+
+interface MillionResult {
+  db: 'sqlite' | 'postgres';
+  skipped?: string;
+  seedSeconds?: number;
+  small?: { poll: { p50: number; p99: number }; approve: { p50: number; p99: number } };
+  large?: { poll: { p50: number; p99: number }; approve: { p50: number; p99: number } };
+  unexpected?: number;
+}
+
+const LIVE_SMALL = 1_000;
+const LIVE_LARGE = 1_000_000;
+
+async function latencies(server: ServerChild, indices: number[]) {
+  const [pollWarm, pollMeasured, approveWarm, approveMeasured] = [
+    indices.slice(0, 200),
+    indices.slice(200, 600),
+    indices.slice(600, 650),
+    indices.slice(650, 1000),
+  ];
+  await timedPolls(server.url, pollWarm);
+  const polls = await timedPolls(server.url, pollMeasured);
+  await server.call('approveTimed', { indices: approveWarm });
+  const approves = await server.call<number[]>('approveTimed', { indices: approveMeasured });
+  const ms = (values: number[]) => {
+    const { p50, p99 } = summarise(values);
+    return { p50: p50 / 1000, p99: p99 / 1000 };
+  };
+  return { poll: ms(polls.micros), approve: ms(approves), unexpected: polls.unexpected };
+}
+
+async function millionLive(db: 'sqlite' | 'postgres'): Promise<void> {
+  log(`1M live grants on ${db}: seeding and measuring (takes a while)`);
+  const outcome = await withServer('device-grant', db, `million-${db}`, async (server) => {
+    await server.call('seedGrants', { from: 0, to: LIVE_SMALL });
+    const small = await latencies(server, Array.from({ length: LIVE_SMALL }, (_, i) => i));
+    const started = Date.now();
+    const CHUNK = 100_000;
+    for (let from = LIVE_SMALL; from < LIVE_LARGE; from += CHUNK) {
+      await server.call('seedGrants', { from, to: Math.min(from + CHUNK, LIVE_LARGE) });
+      log(`  ${db}: ${Math.min(from + CHUNK, LIVE_LARGE).toLocaleString('en')} grants`);
+    }
+    await server.call('analyze');
+    const seedSeconds = (Date.now() - started) / 1000;
+    const count = await server.call<number>('countGrants');
+    if (count !== LIVE_LARGE) throw new Error(`expected ${LIVE_LARGE} grants, found ${count}`);
+    // 1,000 distinct grants spread over the whole table, none of them touched before.
+    const picked = new Set<number>();
+    while (picked.size < 1000) picked.add(LIVE_SMALL + Math.floor(Math.random() * (LIVE_LARGE - LIVE_SMALL)));
+    const large = await latencies(server, [...picked]);
+    return { db, seedSeconds, small, large, unexpected: small.unexpected + large.unexpected };
+  });
+  million.push('skip' in outcome ? { db, skipped: outcome.skip } : outcome);
+}
+
+// ---------------------------------------------------------------- device-client
+
+interface DeviceClientReport {
+  packedBytes?: number;
+  unpackedBytes?: number;
+  files?: number;
+  jsBytes?: number;
+  jsGzipBytes?: number;
+  pollerRss?: number;
+  pollerPolls?: number;
+  baselineRss?: number;
+  notes: string[];
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** An idle `node` process, for scale next to the poller's RSS. */
+async function baselineRss(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  await sleep(1000);
+  const rss = rssOf(child.pid!);
+  child.kill();
+  return rss;
+}
+
+async function deviceClientFigures(): Promise<void> {
+  const report: DeviceClientReport = { notes: [] };
+  const dir = join(ROOT, 'device-client');
+  const pack = spawnSync('npm', ['pack', '--dry-run', '--json'], { cwd: dir, encoding: 'utf8' });
+  try {
+    const [info] = JSON.parse(pack.stdout) as { size: number; unpackedSize: number; entryCount: number }[];
+    Object.assign(report, { packedBytes: info.size, unpackedBytes: info.unpackedSize, files: info.entryCount });
+  } catch {
+    report.notes.push(`npm pack --dry-run failed: ${(pack.stderr || pack.stdout).slice(0, 200)}`);
+  }
+  try {
+    const js = filesUnder(join(dir, 'dist')).filter((file) => file.endsWith('.js'));
+    const all = Buffer.concat(js.map((file) => readFileSync(file)));
+    report.jsBytes = all.length;
+    report.jsGzipBytes = gzipSync(all, { level: 9 }).length;
+    report.notes.push('gzip -9 of every dist/*.js concatenated, not minified (no minifier among the dev dependencies)');
+  } catch (error) {
+    report.notes.push(`no device-client/dist: ${(error as Error).message}`);
+  }
+  report.baselineRss = await baselineRss();
+  if (selected('device-grant-kit', 'sqlite', 'device-client')) {
+    log('device-client: RSS of a process polling with it (~12 s)');
+    await withServer('device-grant', 'sqlite', 'device-client-poller', async (server) => {
+      const args = [join(HERE, 'device-client-poller.js'), server.url];
+      const [command, commandArgs] = pinned ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
+      const poller = spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const started = await new Promise<{ started?: boolean; failed?: string }>((resolve) => {
+        poller.once('message', resolve);
+        poller.once('exit', (code) => resolve({ failed: `exited with ${code}` }));
+      });
+      if (started.failed) {
+        report.notes.push(`HOOK: the device-client poller could not run (${started.failed}); see bench/device-client-poller.ts`);
+        return;
+      }
+      await sleep(12_000);
+      const polls = await new Promise<{ polls: number }>((resolve) => {
+        poller.once('message', resolve);
+        poller.send({ type: 'report' });
+      });
+      report.pollerRss = rssOf(poller.pid!);
+      report.pollerPolls = polls.polls;
+      poller.send({ type: 'stop' });
+      await new Promise((resolve) => poller.once('exit', resolve));
+    });
+  }
+  deviceClient = report;
+}
+
+// ---------------------------------------------------------------- ratios, targets, report
+
+const find = (system: System, db: Db, workload: string) =>
+  rows.find((row) => row.system === system && row.db === db && row.workload === workload && row.result);
+
+function ratios(): void {
+  const ceiling = find('nest-bare', '-', 'bare-get')?.result?.rps;
+  for (const row of rows) {
+    if (!row.result) continue;
+    if (ceiling) row.vsCeiling = row.result.rps / ceiling;
+    const oidc = find('oidc-provider', 'memory', row.workload)?.result?.rps;
+    if (oidc && row.system !== 'oidc-provider') row.vsOidc = row.result.rps / oidc;
+  }
+}
+
+interface Target {
+  name: string;
+  value: string;
+  met: boolean | undefined;
+}
+
+function targets(): Target[] {
+  const list: Target[] = [];
+  const poll = find('device-grant-kit', 'sqlite', 'poll-pending');
+  const issue = find('device-grant-kit', 'sqlite', 'issuance');
+  /** `above`: at least `goal`; otherwise below it (`orEqual`: at most). */
+  const check = (name: string, measured: number | undefined, goal: number, above: boolean, unit = '×', orEqual = false) =>
+    list.push({
+      name,
+      value: measured === undefined ? 'not measured' : `${measured.toFixed(2)}${unit}`,
+      met: measured === undefined ? undefined : above ? measured >= goal : orEqual ? measured <= goal : measured < goal,
+    });
+  check('polling (SQLite) ≥ 2× oidc-provider', poll?.vsOidc, 2, true);
+  check('polling (SQLite) ≥ 0.6× bare Nest/Fastify', poll?.vsCeiling, 0.6, true);
+  check('polling (SQLite) p99 < 25 ms at 50 connections', poll?.result?.p99, 25, false, ' ms');
+  check('issuance (SQLite) ≥ 1.5× oidc-provider', issue?.vsOidc, 1.5, true);
+  for (const workload of ['poll-pending', 'issuance', 'poll-hammer', 'refresh']) {
+    const lite = find('device-grant-kit', 'sqlite', workload)?.result?.rps;
+    const pg = find('device-grant-kit', 'postgres', workload)?.result?.rps;
+    check(`PostgreSQL ≥ 0.7× SQLite: ${workload}`, lite && pg ? pg / lite : undefined, 0.7, true);
+  }
+  for (const m of million) {
+    if (!m.small || !m.large) continue;
+    check(`1M vs 1k live grants (${m.db}): poll p50`, m.large.poll.p50 / m.small.poll.p50, 1.3, false, '×', true);
+    check(`1M vs 1k live grants (${m.db}): poll p99`, m.large.poll.p99 / m.small.poll.p99, 1.3, false, '×', true);
+    check(`1M vs 1k live grants (${m.db}): approve p50`, m.large.approve.p50 / m.small.approve.p50, 1.3, false, '×', true);
+    check(`1M vs 1k live grants (${m.db}): approve p99`, m.large.approve.p99 / m.small.approve.p99, 1.3, false, '×', true);
+  }
+  return list;
+}
+
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const mb = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? '–' : `${(bytes / 1048576).toFixed(0)}`);
+const kb = (bytes: number | undefined) => (bytes === undefined ? '–' : `${(bytes / 1024).toFixed(1)} kB`);
+
+function table(headers: string[], body: string[][]): string {
+  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function markdown(meta: Record<string, string>, targetList: Target[]): string {
+  const out: string[] = [];
+  out.push(`# device-grant-kit benchmark`, '');
+  out.push(Object.entries(meta).map(([k, v]) => `- ${k}: ${v}`).join('\n'), '');
+  out.push('## Throughput and latency', '');
+  out.push(
+    table(
+      ['system', 'db', 'workload', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'expected non-2xx', 'errors', 'server RSS MB', '× ceiling', '× oidc-provider', 'note'],
+      rows.map((r) =>
+        r.skipped
+          ? [r.system, r.db, r.workload, 'skipped', '', '', '', '', '', '', '', '', r.skipped]
+          : [
+              r.system,
+              r.db,
+              r.workload,
+              fmt(r.result!.rps),
+              fmt(r.result!.p50),
+              fmt(r.result!.p99),
+              fmt(r.result!.ok),
+              fmt(r.result!.expected),
+              fmt(r.result!.errors) + (r.result!.timeouts ? ` (${r.result!.timeouts} timeouts)` : '') + (r.result!.samples.length ? ` e.g. ${r.result!.samples[0].replace(/\|/g, '/')}` : ''),
+              mb(r.rss),
+              r.vsCeiling === undefined ? '–' : r.vsCeiling.toFixed(2),
+              r.vsOidc === undefined ? '–' : r.vsOidc.toFixed(2),
+              r.note ?? '',
+            ],
+      ),
+    ),
+    '',
+  );
+  const approvals = Object.entries(approval);
+  if (approvals.length) {
+    out.push('## Approval → first successful poll', '');
+    out.push(
+      table(
+        ['db', 'grants', 'interval s', 'approve() → 200: p50 ms', 'p99 ms', 'redeeming poll: p50 ms', 'p99 ms', 'approve() call: p50 ms', 'p99 ms', 'polls', 'slow_down', 'errors'],
+        approvals.map(([db, a]) => {
+          if (a!.skipped) return [db, 'skipped', '', '', '', '', '', '', '', '', '', a!.skipped];
+          const e2e = summarise(a!.endToEnd);
+          const redeem = summarise(a!.redeemPoll);
+          const call = summarise(a!.approveCall);
+          return [db, `${a!.endToEnd.length}/${a!.grants}`, String(a!.interval), fmt(e2e.p50), fmt(e2e.p99), fmt(redeem.p50, 1), fmt(redeem.p99, 1), fmt(call.p50, 1), fmt(call.p99, 1), fmt(a!.polls), fmt(a!.slowDowns), String(a!.errors.length)];
+        }),
+      ),
+      '',
+      'Devices poll `interval` seconds after each answer, so approve() → 200 is dominated by where in its interval a device is when the user approves (uniform over 0–5 s); the server part is the redeeming poll and the approve() call.',
+      '',
+    );
+  }
+  if (million.length) {
+    out.push('## 1,000 vs 1,000,000 live grants (single requests, one at a time)', '');
+    out.push(
+      table(
+        ['db', 'poll p50 ms 1k → 1M', 'poll p99 ms 1k → 1M', 'approve p50 ms 1k → 1M', 'approve p99 ms 1k → 1M', 'ratios (p50/p99 poll, p50/p99 approve)', 'bulk insert 999k s'],
+        million.map((m) =>
+          m.skipped || !m.small || !m.large
+            ? [m.db, 'skipped', '', '', '', '', m.skipped ?? '']
+            : [
+                m.db,
+                `${fmt(m.small.poll.p50, 2)} → ${fmt(m.large.poll.p50, 2)}`,
+                `${fmt(m.small.poll.p99, 2)} → ${fmt(m.large.poll.p99, 2)}`,
+                `${fmt(m.small.approve.p50, 2)} → ${fmt(m.large.approve.p50, 2)}`,
+                `${fmt(m.small.approve.p99, 2)} → ${fmt(m.large.approve.p99, 2)}`,
+                [m.large.poll.p50 / m.small.poll.p50, m.large.poll.p99 / m.small.poll.p99, m.large.approve.p50 / m.small.approve.p50, m.large.approve.p99 / m.small.approve.p99]
+                  .map((x) => `${x.toFixed(2)}×`)
+                  .join(' / '),
+                fmt(m.seedSeconds, 0),
+              ],
+        ),
+      ),
+      '',
+      'Poll: HTTP from the load-generator process, 400 polls of distinct pending grants after 200 warm-up polls. Approve: `DeviceGrantService.approve()` timed inside the server process, 350 after 50 warm-up. At 1M the grants are picked at random over the whole table.',
+      '',
+    );
+  }
+  if (deviceClient) {
+    const d = deviceClient;
+    out.push('## device-client', '');
+    out.push(
+      table(
+        ['packed (npm pack)', 'unpacked', 'files', 'dist JS', 'dist JS gzip -9', 'RSS polling', 'polls sent', 'idle node RSS'],
+        [[kb(d.packedBytes), kb(d.unpackedBytes), fmt(d.files), kb(d.jsBytes), kb(d.jsGzipBytes), d.pollerRss ? `${mb(d.pollerRss)} MB` : '–', fmt(d.pollerPolls), `${mb(d.baselineRss)} MB`]],
+      ),
+      '',
+      ...d.notes.map((n) => `- ${n}`),
+      '',
+    );
+  }
+  out.push('## Targets (issue 7, issue 6)', '');
+  out.push(table(['target', 'measured', 'met'], targetList.map((t) => [t.name, t.value, t.met === undefined ? '–' : t.met ? 'yes' : '**no**'])), '');
+  if (notes.length) out.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+const started = Date.now();
+const meta: Record<string, string> = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+  pinning: pinned
+    ? 'server child on CPU 0 (taskset -c 0), load generator on CPU 1 (taskset -a -p -c 1)'
+    : 'NOT pinned (taskset unavailable or one CPU): server and load generator share the CPUs',
+  load: `autocannon, ${LOAD.connections} connections, ${LOAD.warmup} s warm-up then ${LOAD.duration} s measured, one fresh server process and database per workload`,
+  databases: `SQLite file in WAL mode under bench/results/db; PostgreSQL ${POSTGRES ? POSTGRES_ADMIN_URL.replace(/\/[^/]*$/, '/<fresh database per workload>') : 'skipped (--no-postgres)'}`,
+  'load average at start': loadavg().map((x) => x.toFixed(2)).join(' '),
+};
+log(meta.pinning);
+
+await references();
+await ours('sqlite');
+if (POSTGRES) await ours('postgres');
+if (MILLION) {
+  await millionLive('sqlite');
+  if (POSTGRES) await millionLive('postgres');
+} else {
+  notes.push('1M-live-grants ratio not measured in this run: `npm run bench -- --million` (adds several minutes).');
+}
+await deviceClientFigures();
+
+ratios();
+const targetList = targets();
+meta['load average at end'] = loadavg().map((x) => x.toFixed(2)).join(' ');
+meta['wall time'] = `${((Date.now() - started) / 1000).toFixed(0)} s`;
+notes.push(
+  'errors = unexpected status or OAuth error code, socket errors and timeouts; for polling, 400 authorization_pending (and slow_down on the hammered code) is the expected answer, counted under "expected non-2xx".',
+  'oidc-provider has a SlowDown error class but its device_code grant never throws it (lib/actions/grants/device_code.js): it does not enforce the polling interval, so it does one in-memory read per poll and nothing else.',
+);
+const md = markdown(meta, targetList);
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, 'latest.md'), md);
+writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify({ meta, rows, approval, million, deviceClient, targets: targetList, notes }, null, 2));
+console.log(md);
+if (PROFILE) {
+  console.log('## CPU profiles (server children)\n');
+  for (const file of profiles) {
+    try {
+      console.log('```\n' + formatProfile(summariseProfile(file, 20)) + '\n```\n');
+    } catch (error) {
+      console.log(`${file}: ${(error as Error).message}\n`);
+    }
+  }
+}
+log(`wrote bench/results/latest.md and latest.json in ${meta['wall time']}`);

@@ -1,0 +1,43 @@
+// The kit's demo server (`createDemoApp`, Fastify) as a bench child, with seeding and approval over IPC.
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { createDemoApp } from '../../src/demo/create-demo-app.js';
+import { DeviceGrantService } from '../../src/grants/device-grant.service.js';
+import { seedPendingGrants, seedRefreshTokens } from '../bench-seed.js';
+import { benchUserCode } from '../bench-codes.js';
+import { monotonicNs, readSettings, serveIpc } from './serve-ipc.js';
+
+const settings = readSettings();
+const issuer = `http://127.0.0.1:${settings.port}`;
+const app = await createDemoApp({ issuer, databaseUrl: settings.databaseUrl, logger: ['error'] });
+await app.listen(settings.port, '127.0.0.1');
+const dataSource = app.get(DataSource);
+const grants = app.get(DeviceGrantService);
+
+serveIpc(
+  settings.port,
+  {
+    seedGrants: ({ from, to }: { from: number; to: number }) => seedPendingGrants(dataSource, from, to),
+    seedRefreshTokens: ({ from, to }: { from: number; to: number }) => seedRefreshTokens(dataSource, from, to),
+    /** One approval as the activation page would do it; returns when it was called and when it committed. */
+    approve: async ({ index }: { index: number }) => {
+      const calledAt = monotonicNs();
+      await grants.approve(benchUserCode(index), `bench-user-${index}`);
+      return { calledAt, doneAt: monotonicNs() };
+    },
+    /** Sequential approvals, each timed in process (microseconds). */
+    approveTimed: async ({ indices }: { indices: number[] }) => {
+      const micros: number[] = [];
+      for (const index of indices) {
+        const start = process.hrtime.bigint();
+        await grants.approve(benchUserCode(index), `bench-user-${index}`);
+        micros.push(Number(process.hrtime.bigint() - start) / 1000);
+      }
+      return micros;
+    },
+    /** Planner statistics after a bulk load, as autovacuum would gather them (PostgreSQL; SQLite too). */
+    analyze: () => dataSource.query('ANALYZE'),
+    countGrants: async () => Number((await dataSource.query('SELECT COUNT(*) AS n FROM "dg_device_grant"'))[0].n),
+  },
+  () => app.close(),
+);

@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EncryptJWT, jwtDecrypt } from 'jose';
+import type { Repository } from 'typeorm';
+import { CLOCK, type Clock } from '../clock.js';
+import { randomToken, safeEqual } from '../crypto/secrets.js';
+import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { ServerSecretEntity } from '../persistence/entities/index.js';
+import { DEFAULT_ACTIVATION_OPTIONS } from './activation.options.js';
+
+/** What the browser session holds, encrypted in its cookie. */
+export interface BrowserSession {
+  /** Random id; the per-session brute-force counter is keyed by its hash. */
+  sid: string;
+  /** The CSRF token every form echoes. */
+  csrf: string;
+  /** The signed-in user. */
+  sub?: string;
+  name?: string;
+  /** When the sign-in expires (ms). */
+  authExp?: number;
+  /** The normalised user code being confirmed. */
+  code?: string;
+}
+
+const SECRET_NAME = 'session-cookie-key';
+/** The cookie itself lives a day at most; a sign-in inside it lasts `sessionTtl`. */
+const COOKIE_TTL_S = 24 * 3600;
+
+/**
+ * Browser sessions in encrypted cookies (JWE, `dir` + A256GCM): nothing to store, so they survive
+ * restarts and work across instances; the key is shared through the database.
+ */
+@Injectable()
+export class SessionService {
+  private key?: Promise<Uint8Array>;
+  readonly cookieName: string;
+  private readonly secure: boolean;
+
+  constructor(
+    @InjectRepository(ServerSecretEntity) private readonly secrets: Repository<ServerSecretEntity>,
+    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.secure = options.issuer.startsWith('https:');
+    // __Host- binds the cookie to this exact origin; browsers accept it only with Secure.
+    this.cookieName = this.secure ? '__Host-dg_session' : 'dg_session';
+  }
+
+  /** The session of a request, or a fresh one. */
+  async read(request: { headers: Record<string, string | string[] | undefined> }): Promise<{ session: BrowserSession; fresh: boolean }> {
+    const raw = readCookie(request.headers.cookie, this.cookieName);
+    if (raw && raw.length < 4096) {
+      try {
+        const { payload } = await jwtDecrypt(raw, await this.getKey(), {
+          currentDate: new Date(this.clock.now()),
+          issuer: this.options.issuer,
+        });
+        const session = payload as unknown as BrowserSession;
+        if (typeof session.sid === 'string' && typeof session.csrf === 'string') {
+          if (session.authExp !== undefined && session.authExp <= this.clock.now()) {
+            delete session.sub;
+            delete session.name;
+            delete session.authExp;
+          }
+          return { session, fresh: false };
+        }
+      } catch {
+        // A tampered, expired or foreign cookie is as good as none.
+      }
+    }
+    return { session: this.create(), fresh: true };
+  }
+
+  create(): BrowserSession {
+    return { sid: randomToken(), csrf: randomToken() };
+  }
+
+  /** A new id and CSRF token for the same session (on sign-in: no session fixation). */
+  renew(session: BrowserSession): BrowserSession {
+    return { ...session, sid: randomToken(), csrf: randomToken() };
+  }
+
+  signIn(session: BrowserSession, user: { id: string; name: string }): BrowserSession {
+    const ttl = this.options.activation.sessionTtl ?? DEFAULT_ACTIVATION_OPTIONS.sessionTtl;
+    return { ...this.renew(session), sub: user.id, name: user.name, authExp: this.clock.now() + ttl * 1000 };
+  }
+
+  signOut(session: BrowserSession): BrowserSession {
+    const { sub: _sub, name: _name, authExp: _exp, ...rest } = session;
+    return this.renew(rest);
+  }
+
+  /** Whether a submitted CSRF token matches the session's, in constant time. */
+  checkCsrf(session: BrowserSession, fresh: boolean, submitted: string | undefined): boolean {
+    return !fresh && typeof submitted === 'string' && safeEqual(submitted, session.csrf);
+  }
+
+  /** The `Set-Cookie` value for a session. */
+  async cookie(session: BrowserSession): Promise<string> {
+    const now = Math.floor(this.clock.now() / 1000);
+    const value = await new EncryptJWT({ ...session })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setIssuer(this.options.issuer)
+      .setIssuedAt(now)
+      .setExpirationTime(now + COOKIE_TTL_S)
+      .encrypt(await this.getKey());
+    const attributes = [`${this.cookieName}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${COOKIE_TTL_S}`];
+    if (this.secure) attributes.push('Secure');
+    return attributes.join('; ');
+  }
+
+  /** A short, non-reversible id of the session for rate-limit keys. */
+  sessionKey(session: BrowserSession): string {
+    return createHash('sha256').update(session.sid).digest('base64url').slice(0, 32);
+  }
+
+  private getKey(): Promise<Uint8Array> {
+    this.key ??= this.loadKey().catch((error) => {
+      this.key = undefined;
+      throw error;
+    });
+    return this.key;
+  }
+
+  private async loadKey(): Promise<Uint8Array> {
+    const configured = this.options.activation.sessionSecret;
+    if (configured) return createHash('sha256').update(configured).digest();
+    await this.secrets
+      .createQueryBuilder()
+      .insert()
+      .values({ name: SECRET_NAME, value: randomBytes(32).toString('base64url'), createdAt: this.clock.now() })
+      .orIgnore()
+      .execute();
+    const row = await this.secrets.findOneByOrFail({ name: SECRET_NAME });
+    return Buffer.from(row.value, 'base64url');
+  }
+}
+
+/** One cookie's value from a `Cookie` header. */
+export function readCookie(header: string | string[] | undefined, name: string): string | undefined {
+  const value = Array.isArray(header) ? header.join('; ') : header;
+  if (!value) return undefined;
+  for (const part of value.split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { poll, requestDeviceCode } from '../support/device-flow.js';
+import { browserSkipReason, launchChromium, screenshot, VIEWPORTS } from '../support/browser.js';
+import { post } from '../support/http.js';
+import { assertOAuthError } from '../support/oauth-assertions.js';
+import { startServer, tempSqlite, TestClock, type TestServer } from '../support/test-server.js';
+
+const skip = browserSkipReason();
+
+describe('the activation page in a real browser', { skip }, () => {
+  let browser: Browser;
+  let server: TestServer;
+  const clock = new TestClock();
+
+  before(async () => {
+    browser = await launchChromium();
+    server = await startServer({ clock });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function signIn(context: BrowserContext, url: string) {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('alice-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    return page;
+  }
+
+  for (const viewport of VIEWPORTS) {
+    test(`open verification_uri_complete, sign in, approve: the device gets its token (${viewport.width} px)`, async () => {
+      const code = await requestDeviceCode(server.url, {
+        scope: 'openid profile offline_access',
+        device_name: 'Kitchen sensor',
+        device_model: 'TH-2',
+        device_serial: 'SN-0042',
+      });
+      assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
+      const context = await browser.newContext({ viewport, locale: 'en-US' });
+      const page = await context.newPage();
+      await page.goto(code.verification_uri_complete);
+      assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Sign in');
+      assert.equal(await page.locator('.usercode').textContent(), code.user_code);
+      await screenshot(page, 'sign-in');
+      await page.getByLabel('Username').fill('alice');
+      await page.getByLabel('Password').fill('alice-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+
+      await page.getByRole('heading', { name: 'Connect this device?' }).waitFor();
+      assert.ok(!page.url().includes('user_code'), 'the code left the address bar');
+      assert.equal(await page.locator('#user-code').textContent(), code.user_code);
+      assert.match(await page.locator('body').innerText(), /Check that this matches the code on your device/);
+      assert.equal(await page.locator('#client-name').textContent(), 'Demo device');
+      const scopes = await page.locator('#scopes li').allTextContents();
+      assert.deepEqual(scopes, [
+        'Know who you are (openid)',
+        'See your basic profile (name and username) (profile)',
+        'Stay connected when you are not using it (a refresh token) (offline_access)',
+      ]);
+      assert.equal(await page.locator('#device-name').textContent(), 'Kitchen sensor');
+      assert.equal(await page.locator('#device-model').textContent(), 'TH-2');
+      assert.equal(await page.locator('#device-serial').textContent(), 'SN-0042');
+      assert.equal(await page.locator('#request-ip').textContent(), '127.0.0.1');
+      assert.match(await page.locator('.warning').textContent() ?? '', /gives this device access to your account/);
+      await screenshot(page, 'consent');
+
+      // Nothing is approved by merely opening the pages.
+      assertOAuthError(await poll(server.url, code.device_code), 'slow_down');
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.getByRole('heading', { name: 'Device connected' }).waitFor();
+      await screenshot(page, 'approved');
+      clock.advance(10); // the grown interval after slow_down
+      const tokens = await poll(server.url, code.device_code);
+      assert.equal(tokens.status, 200, tokens.text);
+      assert.equal(tokens.body.scope, 'openid profile offline_access');
+      await context.close();
+    });
+  }
+
+  test('type the code (any case, spaces instead of dashes), deny: the device gets access_denied', async () => {
+    const code = await requestDeviceCode(server.url);
+    const context = await browser.newContext({ viewport: VIEWPORTS[0] });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/activate`);
+    await screenshot(page, 'enter-code');
+    await page.getByLabel('User code').fill(code.user_code.toLowerCase().replace('-', ' '));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('alice-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.getByRole('heading', { name: 'Request denied' }).waitFor();
+    await screenshot(page, 'denied');
+    assertOAuthError(await poll(server.url, code.device_code), 'access_denied');
+    await context.close();
+  });
+
+  test('a wrong password and a wrong code re-render the form with a clear message', async () => {
+    const code = await requestDeviceCode(server.url);
+    const context = await browser.newContext({ viewport: VIEWPORTS[0] });
+    const page = await context.newPage();
+    await page.goto(code.verification_uri_complete);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Wrong username or password.').waitFor();
+    assert.equal(await page.getByLabel('Username').inputValue(), 'alice');
+
+    await page.goto(`${server.url}/activate`);
+    await page.getByLabel('User code').fill('BCDF-GHJK');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const alert = page.getByRole('alert');
+    assert.match((await alert.textContent()) ?? '', /That code is not valid/);
+    assert.equal(await page.getByLabel('User code').inputValue(), 'BCDF-GHJK');
+    await screenshot(page, 'wrong-code');
+    await context.close();
+  });
+
+  test('an XSS payload in the device name is shown as text and never runs', async () => {
+    const payload = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>';
+    const code = await requestDeviceCode(server.url, { device_name: payload.slice(0, 100) });
+    const context = await browser.newContext({ viewport: VIEWPORTS[1] });
+    let dialogs = 0;
+    const page = await signIn(context, code.verification_uri_complete);
+    page.on('dialog', () => dialogs++);
+    await page.getByRole('heading', { name: 'Connect this device?' }).waitFor();
+    assert.equal(await page.locator('#device-name').textContent(), payload.slice(0, 100));
+    assert.equal(await page.locator('#device img, #device script').count(), 0);
+    assert.notEqual(await page.title(), 'pwned');
+    assert.equal(dialogs, 0);
+    await screenshot(page, 'xss-as-text');
+    await context.close();
+  });
+
+  test('a POST without the CSRF token is refused and approves nothing', async () => {
+    const code = await requestDeviceCode(server.url);
+    const context = await browser.newContext();
+    const page = await signIn(context, code.verification_uri_complete);
+    await page.getByRole('heading', { name: 'Connect this device?' }).waitFor();
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    for (const csrf of [undefined, 'forged']) {
+      const body: Record<string, string> = { user_code: code.user_code, decision: 'approve' };
+      if (csrf) body.csrf = csrf;
+      const answer = await post(`${server.url}/activate/decision`, body, { headers: { cookie } });
+      assert.equal(answer.status, 403);
+      assert.match(answer.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(answer.text, /Your session expired or the form was out of date/);
+    }
+    assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
+    await context.close();
+  });
+
+  test('pages carry strict security headers and no inline script', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const response = await page.goto(`${server.url}/activate`);
+    const headers = response!.headers();
+    assert.match(headers['content-security-policy'], /default-src 'none'/);
+    assert.match(headers['content-security-policy'], /frame-ancestors 'none'/);
+    assert.doesNotMatch(headers['content-security-policy'], /script-src|unsafe-inline/);
+    assert.equal(headers['x-frame-options'], 'DENY');
+    assert.equal(headers['referrer-policy'], 'no-referrer');
+    assert.equal(headers['cache-control'], 'no-store');
+    assert.equal(await page.locator('script').count(), 0);
+    const cookie = (await context.cookies())[0];
+    assert.equal(cookie.httpOnly, true);
+    assert.equal(cookie.sameSite, 'Lax');
+    assert.equal(cookie.secure, false, 'plain http issuer: no Secure flag (it would be dropped)');
+    await context.close();
+  });
+
+  test('Spanish by Accept-Language', async () => {
+    const context = await browser.newContext({ locale: 'es-ES', viewport: VIEWPORTS[0] });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/activate`);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Conectar un dispositivo');
+    assert.ok(await page.getByLabel('Código de usuario').isVisible());
+    assert.equal(await page.locator('html').getAttribute('lang'), 'es');
+    await screenshot(page, 'enter-code-es');
+    await context.close();
+  });
+});
+
+describe('brute-force lockout in a real browser', { skip }, () => {
+  test('wrong codes lock code entry, also for a right code, and the lock survives a restart', async () => {
+    const db = tempSqlite();
+    let server = await startServer({ databaseUrl: db.url });
+    const browser = await launchChromium();
+    try {
+      const code = await requestDeviceCode(server.url);
+      const context = await browser.newContext({ viewport: VIEWPORTS[0] });
+      const page = await context.newPage();
+      await page.goto(`${server.url}/activate`);
+      for (let i = 0; i < 5; i++) {
+        await page.getByLabel('User code').fill('BBBB-BBB' + 'CDFGH'[i]);
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await page.getByText('That code is not valid').waitFor();
+      }
+      await page.getByLabel('User code').fill(code.user_code);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByText('Too many wrong codes').waitFor();
+      await screenshot(page, 'locked-out');
+      await server.close();
+
+      server = await startServer({ databaseUrl: db.url });
+      const again = await browser.newContext();
+      const fresh = await again.newPage();
+      await fresh.goto(`${server.url}/activate?user_code=${code.user_code}`);
+      await fresh.getByText('Too many wrong codes').waitFor();
+      await again.close();
+    } finally {
+      await browser.close();
+      await server.close();
+      db.cleanup();
+    }
+  });
+});

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { poll, requestDeviceCode } from '../support/device-flow.js';
+import { get } from '../support/http.js';
+import { assertOAuthError } from '../support/oauth-assertions.js';
+import { ADAPTERS, startServer, TestClock, type TestServer } from '../support/test-server.js';
+
+/** A tiny browser: keeps the session cookie, follows nothing on its own. */
+class Visitor {
+  private cookie = '';
+  constructor(private readonly base: string, private readonly language = 'en') {}
+
+  async request(path: string, form?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }> {
+    const response = await fetch(this.base + path, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: {
+        cookie: this.cookie,
+        'accept-language': this.language,
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0];
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  }
+
+  static csrf(html: string): string {
+    return /name="csrf" value="([^"]+)"/.exec(html)![1];
+  }
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`activation pages over HTTP (${adapter})`, () => {
+    const clock = new TestClock();
+    let server: TestServer;
+    before(async () => {
+      server = await startServer({ adapter, clock });
+    });
+    after(() => server.close());
+
+    test('code, sign-in, approve; nothing happens on GET; the code is single-use', async () => {
+      const code = await requestDeviceCode(server.url, { device_name: 'Printer' });
+      const visitor = new Visitor(server.url);
+      const start = await visitor.request('/activate');
+      assert.equal(start.status, 200);
+      assert.match(start.text, /<label for="user_code">User code<\/label>/);
+      const entered = await visitor.request('/activate', { csrf: Visitor.csrf(start.text), user_code: code.user_code.toLowerCase() });
+      assert.equal(entered.status, 303);
+      assert.equal(entered.headers.get('location'), '/activate/confirm');
+      const signInPage = await visitor.request('/activate/confirm');
+      assert.match(signInPage.text, /<label for="username">Username<\/label>/);
+      const signedIn = await visitor.request('/activate/sign-in', {
+        csrf: Visitor.csrf(signInPage.text),
+        username: 'alice',
+        password: 'alice-password',
+      });
+      assert.equal(signedIn.status, 303);
+      const consent = await visitor.request('/activate/confirm');
+      assert.match(consent.text, /Connect this device\?/);
+      assert.match(consent.text, /Printer/);
+      assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
+      const done = await visitor.request('/activate/decision', {
+        csrf: Visitor.csrf(consent.text),
+        user_code: code.user_code,
+        decision: 'approve',
+      });
+      assert.equal(done.status, 200);
+      assert.match(done.text, /Device connected/);
+      clock.advance(5);
+      assert.equal((await poll(server.url, code.device_code)).status, 200);
+
+      const reuse = await visitor.request(`/activate?user_code=${code.user_code}`);
+      assert.equal(reuse.status, 400);
+      assert.match(reuse.text, /That code is not valid/);
+    });
+
+    test('a decision for another code than the confirmed one is refused', async () => {
+      const shown = await requestDeviceCode(server.url);
+      const other = await requestDeviceCode(server.url);
+      const visitor = new Visitor(server.url);
+      const start = await visitor.request(`/activate?user_code=${shown.user_code}`);
+      assert.equal(start.status, 303);
+      const signInPage = await visitor.request('/activate/confirm');
+      await visitor.request('/activate/sign-in', { csrf: Visitor.csrf(signInPage.text), username: 'alice', password: 'alice-password' });
+      const consent = await visitor.request('/activate/confirm');
+      const answer = await visitor.request('/activate/decision', {
+        csrf: Visitor.csrf(consent.text),
+        user_code: other.user_code,
+        decision: 'approve',
+      });
+      assert.equal(answer.status, 403);
+      assertOAuthError(await poll(server.url, other.device_code), 'authorization_pending');
+      assertOAuthError(await poll(server.url, shown.device_code), 'authorization_pending');
+    });
+
+    test('QR of a live grant as SVG and PNG, bounded sizes, nothing for unknown codes', async () => {
+      const code = await requestDeviceCode(server.url);
+      const svg = await get(`${server.url}/activate/qr?user_code=${code.user_code}`);
+      assert.equal(svg.status, 200);
+      assert.match(svg.headers.get('content-type') ?? '', /^image\/svg\+xml/);
+      assert.match(svg.text, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      assert.doesNotMatch(svg.text, /<script/);
+      const png = await fetch(`${server.url}/activate/qr?user_code=${code.user_code}&format=png&size=128`);
+      assert.equal(png.status, 200);
+      assert.equal(png.headers.get('content-type'), 'image/png');
+      const bytes = Buffer.from(await png.arrayBuffer());
+      assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+      assert.equal(bytes.readUInt32BE(16), 128, 'PNG width');
+      assert.equal((await get(`${server.url}/activate/qr?user_code=${code.user_code}&size=5000`)).status, 400);
+      assert.equal((await get(`${server.url}/activate/qr?user_code=${code.user_code}&format=gif`)).status, 400);
+      assert.equal((await get(`${server.url}/activate/qr?user_code=BCDF-GHJK`)).status, 404);
+    });
+
+    test('unreadable requests to the pages get a page, never JSON', async () => {
+      const huge = await fetch(`${server.url}/activate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'user_code=' + 'x'.repeat(200_000),
+      });
+      assert.ok(huge.status >= 400 && huge.status < 500, String(huge.status));
+      assert.match(huge.headers.get('content-type') ?? '', /^text\/html/);
+      const json = await fetch(`${server.url}/activate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"user_code":',
+      });
+      assert.ok(json.status >= 400 && json.status < 500, String(json.status));
+      assert.match(json.headers.get('content-type') ?? '', /^text\/html/);
+      const missing = await get(`${server.url}/activate/nothing-here`);
+      assert.equal(missing.status, 404);
+      assert.match(missing.headers.get('content-type') ?? '', /^text\/html/);
+    });
+  });
+}
