@@ -46,10 +46,22 @@ export interface LoadResult {
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
+let hooks: { before(): Promise<unknown>; after(): Promise<unknown> } | undefined;
+
+/** Work to do right before and after each measured window (CPU profiling of the server). */
+export function setMeasureHooks(next: typeof hooks): void {
+  hooks = next;
+}
+
 /** Warms up, then measures, with autocannon; the same body generator runs through both. */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   if (spec.warmup > 0) await fire(spec, spec.warmup);
-  return fire(spec, spec.duration);
+  await hooks?.before();
+  try {
+    return await fire(spec, spec.duration);
+  } finally {
+    await hooks?.after();
+  }
 }
 
 async function fire(spec: LoadSpec, seconds: number): Promise<LoadResult> {

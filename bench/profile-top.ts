@@ -10,6 +10,8 @@ interface CpuProfile {
 export interface ProfileSummary {
   file: string;
   totalMs: number;
+  /** Share of the sampled time the server's main thread was idle (waiting on I/O). */
+  idleShare: number;
   /** Self time by function, highest first. */
   frames: { name: string; where: string; ms: number; share: number }[];
   /** Self time by where the code lives (a package, the kit's sources, Node internals, GC, idle). */
@@ -54,6 +56,7 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
   return {
     file: basename(file),
     totalMs: total / 1000,
+    idleShare: (areas.get('(idle)') ?? 0) / total,
     frames: [...frames.values()]
       .filter((frame) => frame.name !== '(idle)')
       .sort((a, b) => b.us - a.us)
@@ -68,7 +71,9 @@ export function summariseProfile(file: string, top = 20): ProfileSummary {
 }
 
 export function formatProfile(summary: ProfileSummary): string {
-  const lines = [`${summary.file}: ${summary.totalMs.toFixed(0)} ms sampled; shares are of non-idle time`];
+  const lines = [
+    `${summary.file}: ${summary.totalMs.toFixed(0)} ms sampled, main thread idle ${(summary.idleShare * 100).toFixed(0)}%; shares below are of non-idle time`,
+  ];
   lines.push('  by area:');
   for (const area of summary.areas) lines.push(`    ${(area.share * 100).toFixed(1).padStart(5)}%  ${area.area}`);
   lines.push('  top self-time frames:');

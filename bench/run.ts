@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createPostgresDatabase, POSTGRES_ADMIN_URL } from '../test/support/postgres.js';
 import { benchDeviceCode, OIDC_CLIENT_ID } from './bench-codes.js';
-import type { LoadResult } from './load.js';
+import { setMeasureHooks, type LoadResult } from './load.js';
 import { formatProfile, summariseProfile } from './profile-top.js';
 import { canPin, pinSelf, rssOf, ServerChild, type ServerKind } from './server-child.js';
 import {
@@ -123,21 +123,22 @@ async function withServer<T>(
     if ('skip' in fresh) return fresh;
     database = fresh;
   }
-  const profileDir = join(RESULTS, 'profiles');
-  if (PROFILE) mkdirSync(profileDir, { recursive: true });
-  const profileName = `${label.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`;
-  const server = await ServerChild.start({
+  const options = {
     kind,
     databaseUrl: database?.url,
     cpu: SERVER_CPU,
-    cpuProfile: PROFILE ? { dir: profileDir, name: profileName } : undefined,
+  };
+  // dist/ is shared with everyone building in this tree: a child can catch a half-written build. Retry once.
+  const server = await ServerChild.start(options).catch(async (error: Error) => {
+    log(`${label}: ${error.message}; retrying in 3 s`);
+    await sleep(3000);
+    return ServerChild.start(options);
   });
   try {
     return await body(server);
   } finally {
     await server.stop();
     await database?.drop();
-    if (PROFILE) profiles.push(join(profileDir, profileName));
   }
 }
 
@@ -152,8 +153,19 @@ async function measure(
   if (!selected(system, db, workload)) return;
   log(`${system} / ${db} / ${workload} (load average ${loadavg()[0].toFixed(2)})`);
   const outcome = await withServer(kind, db, `${system}-${db}-${workload}`, async (server) => {
-    const measured = await run(server);
-    return { ...measured, rss: server.rss() };
+    // With --profile, the server samples its CPU during the measured window only (see runLoad's hooks).
+    const file = join(RESULTS, 'profiles', `${system}-${db}-${workload}.cpuprofile`);
+    if (PROFILE) {
+      mkdirSync(dirname(file), { recursive: true });
+      setMeasureHooks({ before: () => server.call('profileStart'), after: () => server.call('profileStop', { file }) });
+    }
+    try {
+      const measured = await run(server);
+      if (PROFILE) profiles.push(file);
+      return { ...measured, rss: server.rss() };
+    } finally {
+      setMeasureHooks(undefined);
+    }
   });
   if ('skip' in outcome) rows.push({ system, db, workload, skipped: outcome.skip });
   else rows.push({ system, db, workload, ...outcome });

@@ -46,8 +46,6 @@ export interface ChildOptions {
   databaseUrl?: string;
   /** CPU to pin the server to (taskset -c); undefined: not pinned. */
   cpu?: number;
-  /** Write a V8 CPU profile to this directory under this name when the child stops. */
-  cpuProfile?: { dir: string; name: string };
 }
 
 /** A server running in its own process, driven over IPC. */
@@ -78,10 +76,7 @@ export class ServerChild {
 
   static async start(options: ChildOptions): Promise<ServerChild> {
     const port = await freePort();
-    const nodeArgs = ['--enable-source-maps'];
-    if (options.cpuProfile) {
-      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfile.dir}`, `--cpu-prof-name=${options.cpuProfile.name}`);
-    }
+    const nodeArgs: string[] = [];
     const script = join(HERE, 'servers', `${options.kind}.server.js`);
     const [command, args] =
       options.cpu === undefined

@@ -1,11 +1,13 @@
-import { Controller, Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { Controller, Module, UseInterceptors, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActivationController } from './activation/activation.controller.js';
+import { ClientAdminService } from './admin/client-admin.service.js';
 import { ActivationService } from './activation/activation.service.js';
 import { RateLimitService } from './activation/rate-limit.service.js';
 import { SessionService } from './activation/session.service.js';
 import { CLOCK, systemClock } from './clock.js';
+import { HousekeepingService } from './housekeeping/housekeeping.service.js';
 import { ClientService } from './clients/client.service.js';
 import { DeviceAuthorizationController } from './device-authorization/device-authorization.controller.js';
 import { DeviceAuthorizationService } from './device-authorization/device-authorization.service.js';
@@ -22,6 +24,11 @@ import { GrantManagementService } from './grants/grant-management.service.js';
 import { IntrospectionController } from './introspection/introspection.controller.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { MetadataController } from './metadata/metadata.controller.js';
+import { DeviceGrantMetrics } from './observability/device-grant-metrics.service.js';
+import { HealthController } from './observability/health.controller.js';
+import { HealthService } from './observability/health.service.js';
+import { MetricsController } from './observability/metrics.controller.js';
+import { MetricsInterceptor } from './observability/metrics.interceptor.js';
 import { OAuthExceptionFilter } from './oauth-errors/oauth-exception.filter.js';
 import { DEVICE_GRANT_ENTITIES } from './persistence/entities/index.js';
 import { RevocationController } from './revocation/revocation.controller.js';
@@ -42,6 +49,7 @@ const ROUTES = Symbol('DEVICE_GRANT_ROUTES');
 function mountAt<T extends Type>(base: T, path: string): T {
   const mounted = { [base.name]: class extends base {} }[base.name];
   Controller(path)(mounted);
+  UseInterceptors(MetricsInterceptor)(mounted);
   return mounted;
 }
 
@@ -98,6 +106,11 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       SessionService,
       RateLimitService,
       ActivationService,
+      HousekeepingService,
+      DeviceGrantMetrics,
+      MetricsInterceptor,
+      HealthService,
+      ClientAdminService,
     ];
     return {
       ...definition,
@@ -110,9 +123,11 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         mountAt(RevocationController, routes.revocation),
         mountAt(IntrospectionController, routes.introspection),
         mountAt(ActivationController, routes.verification),
+        mountAt(HealthController, routes.health),
+        mountAt(MetricsController, routes.metrics),
       ],
       providers: [...(definition.providers ?? []), ...providers],
-      exports: [DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService],
+      exports: [DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService, DeviceGrantMetrics, ClientAdminService],
     };
   }
 }

@@ -25,6 +25,10 @@ export interface DeviceGrantRoutes {
    * path (`https://h/x`) needs `/.well-known/oauth-authorization-server/x`. @see RFC 8414 §3
    */
   metadata: string;
+  /** Health check: 200 `{"status":"ok"}` when the database answers, 503 otherwise. Default `/health`. */
+  health: string;
+  /** Prometheus metrics, text exposition format. Default `/metrics`. */
+  metrics: string;
 }
 
 /** Every option of the module. Durations are seconds, as on the wire. */
@@ -73,8 +77,26 @@ export interface DeviceGrantModuleOptions {
   introspectionClients?: string[];
   /** The activation pages: how people sign in, brute-force limits, messages, renderers. */
   activation?: ActivationOptions;
+  /** Purging of finished records; see {@link HousekeepingOptions}. */
+  housekeeping?: Partial<HousekeepingOptions>;
+  /**
+   * Count grants, polls, tokens and lockouts and time every request, served at `routes.metrics` in
+   * Prometheus format from a registry of this module's own. `false` counts nothing and the route
+   * answers 404. Default true.
+   */
+  metrics?: boolean;
   /** Time source; tests inject one. Default: the system clock. */
   clock?: Clock;
+}
+
+/** The purge schedule. */
+export interface HousekeepingOptions {
+  /** Seconds between runs; 0 turns the schedule off (call `HousekeepingService.purge()` yourself). Default 300. */
+  interval: number;
+  /** Seconds finished records are kept (expired grants still answer `expired_token` meanwhile). Default 86400. */
+  retention: number;
+  /** Rows per delete statement. Default 500. */
+  batchSize: number;
 }
 
 export const DEFAULT_ROUTES: DeviceGrantRoutes = {
@@ -86,6 +108,8 @@ export const DEFAULT_ROUTES: DeviceGrantRoutes = {
   verification: '/activate',
   devices: '/devices',
   metadata: '/.well-known/oauth-authorization-server',
+  health: '/health',
+  metrics: '/metrics',
 };
 
 export const DEFAULT_SCOPES: Record<string, string> = {
@@ -122,6 +146,8 @@ export interface ResolvedDeviceGrantOptions {
   deviceDetailMaxLength: number;
   introspectionClients: string[];
   activation: ActivationOptions;
+  housekeeping: HousekeepingOptions;
+  metrics: boolean;
   clock?: Clock;
 }
 
@@ -217,8 +243,21 @@ export function resolveOptions(
     ),
     introspectionClients: [...(options.introspectionClients ?? [])],
     activation: checkActivation(options.activation ?? {}),
+    housekeeping: checkHousekeeping({ ...DEFAULT_HOUSEKEEPING, ...(options.housekeeping ?? {}) }),
+    metrics: options.metrics ?? true,
     clock: options.clock,
   };
+}
+
+export const DEFAULT_HOUSEKEEPING: HousekeepingOptions = { interval: 300, retention: 86400, batchSize: 500 };
+
+function checkHousekeeping(housekeeping: HousekeepingOptions): HousekeepingOptions {
+  if (!Number.isInteger(housekeeping.interval) || housekeeping.interval < 0) {
+    throw new Error('DeviceGrantModule: housekeeping.interval must be 0 (off) or a positive integer of seconds');
+  }
+  positiveInteger('housekeeping.retention', housekeeping.retention);
+  positiveInteger('housekeeping.batchSize', housekeeping.batchSize);
+  return housekeeping;
 }
 
 function checkActivation(activation: ActivationOptions): ActivationOptions {

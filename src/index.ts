@@ -13,8 +13,21 @@ export { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
 export { CLOCK, systemClock, type Clock } from './clock.js';
 export { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE, OFFLINE_ACCESS_SCOPE } from './constants.js';
 export { ClientService, type ClientRegistration } from './clients/client.service.js';
+export {
+  ClientAdminService,
+  DEFAULT_SECRET_GRACE,
+  type ClientSummary,
+  type CreatedClient,
+  type DeletedClient,
+  type NewClient,
+  type RotatedSecret,
+} from './admin/client-admin.service.js';
+export { ClientAdminError } from './admin/client-admin.errors.js';
+export { runAdminCli, ADMIN_EXIT, ADMIN_USAGE, type AdminCliOutput } from './admin/admin-cli.js';
+export { DeviceGrantMetrics, type GrantOutcome, type IssuedGrantType, type PollAnswer } from './observability/device-grant-metrics.service.js';
+export { HealthService } from './observability/health.service.js';
 export { DeviceGrantService, UnknownUserCodeError } from './grants/device-grant.service.js';
-export { SigningKeyService } from './tokens/signing-key.service.js';
+export { SigningKeyService, type SigningKeyInfo } from './tokens/signing-key.service.js';
 export { AccessTokenService } from './tokens/access-token.service.js';
 export type { TokenResponse } from './tokens/token-response.js';
 export * from './oauth-errors/oauth-error.js';

@@ -1,3 +1,6 @@
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+
 /** A request from the orchestrator to a server child. */
 export interface IpcRequest {
   id: number;
@@ -20,7 +23,7 @@ export function serveIpc(port: number, handlers: IpcHandlers, close: () => Promi
       return;
     }
     try {
-      const handler = handlers[message.type];
+      const handler = { ...profilerHandlers, ...handlers }[message.type];
       if (!handler) throw new Error(`unknown request ${message.type}`);
       const result = await handler(message.payload);
       process.send!({ id: message.id, result });
@@ -47,3 +50,25 @@ export function readSettings(): ServerSettings {
 export function monotonicNs(): string {
   return process.hrtime.bigint().toString();
 }
+
+/**
+ * V8 CPU profiling of the measured window only (not start-up or seeding), through the inspector:
+ * `profileStart`, then `profileStop` with the file to write (a `.cpuprofile` for DevTools or
+ * `bench/profile-top.js`).
+ */
+const session = new Session();
+const post = (method: string, params?: object) =>
+  new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))));
+const profilerHandlers: IpcHandlers = {
+  profileStart: async () => {
+    session.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 200 });
+    await post('Profiler.start');
+  },
+  profileStop: async ({ file }: { file: string }) => {
+    const { profile } = await post('Profiler.stop');
+    session.disconnect();
+    writeFileSync(file, JSON.stringify(profile));
+  },
+};

@@ -21,7 +21,11 @@ import {
 import { FileTokenStore } from './file-token-store.js';
 import { formatCountdown, renderPrompt } from './show.js';
 
-/** Exit codes of the `device-grant` command. */
+/**
+ * Exit codes of the `device-grant` command.
+ *
+ * @see RFC 8628 §3.5 (the outcomes a device reacts to)
+ */
 export const EXIT = {
   ok: 0,
   error: 1,

@@ -3,12 +3,20 @@ import type { DeviceAuthorizationResponse, DeviceDetails, PendingAuthorization }
 import { optionalNumber, optionalUrl, requireString, requireUrl, type JsonObject } from './validate.js';
 import { ResponseValidationError } from './errors.js';
 
-/** The polling interval when the server sends none, in seconds (RFC 8628 §3.2). */
+/**
+ * The polling interval when the server sends none, in seconds (RFC 8628 §3.2).
+ *
+ * @see RFC 8628 §3.2
+ */
 export const DEFAULT_INTERVAL = 5;
 
 const WHERE = 'device authorization response';
 
-/** Checks every member of a device authorization response (RFC 8628 §3.2). */
+/**
+ * Checks every member of a device authorization response (RFC 8628 §3.2).
+ *
+ * @see RFC 8628 §3.2
+ */
 export function validateDeviceAuthorizationResponse(body: JsonObject): DeviceAuthorizationResponse {
   requireString(body, 'device_code', WHERE);
   requireString(body, 'user_code', WHERE);
@@ -25,6 +33,8 @@ export function validateDeviceAuthorizationResponse(body: JsonObject): DeviceAut
 /**
  * Sends the device authorization request and returns the pending authorization, with deadlines
  * counted from the moment the request was sent (RFC 8628 §3.1, §3.2).
+ *
+ * @see RFC 8628 §3.1
  */
 export async function requestDeviceAuthorization(
   t: Transport,

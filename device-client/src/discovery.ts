@@ -31,7 +31,11 @@ export interface Endpoints {
   revocationEndpoint?: string;
 }
 
-/** Options of {@link discover}. */
+/**
+ * Options of {@link discover}.
+ *
+ * @see RFC 8414 §3.1
+ */
 export interface DiscoveryOptions {
   /** An alternative `fetch` (e.g. one that goes through a proxy). */
   fetch?: typeof fetch;
@@ -80,7 +84,11 @@ export async function discover(issuer: string, options: DiscoveryOptions = {}): 
   return fetchMetadata(transport, issuer, options.signal);
 }
 
-/** {@link discover} over an existing transport. */
+/**
+ * {@link discover} over an existing transport.
+ *
+ * @see RFC 8414 §3.3
+ */
 export async function fetchMetadata(
   t: Transport,
   issuer: string,
@@ -100,7 +108,11 @@ export async function fetchMetadata(
   return body as AuthorizationServerMetadata;
 }
 
-/** Picks the endpoints from metadata; a server without a device authorization endpoint is unusable. */
+/**
+ * Picks the endpoints from metadata; a server without a device authorization endpoint is unusable.
+ *
+ * @see RFC 8628 §4
+ */
 export function endpointsFromMetadata(metadata: AuthorizationServerMetadata): Endpoints {
   if (!metadata.device_authorization_endpoint) {
     throw new ResponseValidationError('authorization server metadata: no "device_authorization_endpoint"');

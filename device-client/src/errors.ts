@@ -1,4 +1,8 @@
-/** Options shared by every {@link OAuthError}. */
+/**
+ * Options shared by every {@link OAuthError}.
+ *
+ * @see RFC 6749 §5.2
+ */
 export interface OAuthErrorOptions {
   /** The `error_uri` member of the response, when the server sent one. */
   uri?: string;
@@ -192,7 +196,11 @@ export function createOAuthError(
   return Class ? new Class(description, options) : new OAuthError(error, description, options);
 }
 
-/** Why the device has to be paired again. */
+/**
+ * Why the device has to be paired again.
+ *
+ * @see RFC 6749 §5.2
+ */
 export type PairAgainReason = 'invalid_grant' | 'no_tokens' | 'no_refresh_token';
 
 /**
@@ -253,7 +261,11 @@ export class TransportError extends Error {
   }
 }
 
-/** What went wrong with a token store. */
+/**
+ * What went wrong with a token store.
+ *
+ * @see RFC 6749 §10.4
+ */
 export type TokenStoreErrorCode = 'corrupt' | 'decrypt' | 'key' | 'unsupported-version' | 'lock-timeout';
 
 /**

@@ -11,7 +11,11 @@ interface LockInfo {
   nonce: string;
 }
 
-/** Options of {@link acquireFileLock}. */
+/**
+ * Options of {@link acquireFileLock}.
+ *
+ * @see RFC 6749 §6 (one refresh at a time keeps a rotated refresh token)
+ */
 export interface FileLockOptions {
   /** A lock older than this (ms) is stale even if its process lives (it hung). */
   staleMs: number;
@@ -21,7 +25,11 @@ export interface FileLockOptions {
   retryMs?: number;
 }
 
-/** Whether a process with this id exists on this host. */
+/**
+ * Whether a process with this id exists on this host.
+ *
+ * @see RFC 6749 §6
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -58,6 +66,8 @@ async function breakLock(path: string, staleNonce: string | undefined): Promise<
 /**
  * Takes an exclusive lock across processes by creating `path` with O_EXCL. A lock whose process
  * is dead (same host) or that is older than `staleMs` is broken.
+ *
+ * @see RFC 6749 §6 (one refresh at a time keeps a rotated refresh token)
  */
 export async function acquireFileLock(path: string, options: FileLockOptions): Promise<ReleaseLock> {
   const me: LockInfo = { pid: process.pid, host: hostname(), nonce: randomBytes(12).toString('hex') };

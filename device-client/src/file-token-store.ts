@@ -7,10 +7,18 @@ import type { ReleaseLock, TokenStore } from './token-store.js';
 import type { StoredState } from './types.js';
 import { isObject } from './validate.js';
 
-/** The `format` member of every token store file. */
+/**
+ * The `format` member of every token store file.
+ *
+ * @see RFC 6749 §10.4
+ */
 export const TOKEN_STORE_FORMAT = 'device-grant-kit/token-store';
 
-/** The schema version this package writes and reads. */
+/**
+ * The schema version this package writes and reads.
+ *
+ * @see RFC 6749 §10.4
+ */
 export const TOKEN_STORE_VERSION = 1;
 
 /**
@@ -28,7 +36,11 @@ export interface ScryptParameters {
   p: number;
 }
 
-/** Options of {@link FileTokenStore}. */
+/**
+ * Options of {@link FileTokenStore}.
+ *
+ * @see RFC 6749 §10.4
+ */
 export interface FileTokenStoreOptions {
   /**
    * Encrypt at rest with a 256-bit key read from this file: 32 raw bytes, 64 hex digits or the

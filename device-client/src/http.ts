@@ -2,7 +2,11 @@ import { createOAuthError, OAuthError, ResponseValidationError, TransportError }
 import type { Clock } from './types.js';
 import { isObject, type JsonObject } from './validate.js';
 
-/** Everything one HTTP exchange needs; built once by the client from its options. */
+/**
+ * Everything one HTTP exchange needs; built once by the client from its options.
+ *
+ * @see RFC 8628 §3.5
+ */
 export interface Transport extends Clock {
   fetch: typeof fetch;
   /** Per-request timeout in ms. */
@@ -13,7 +17,11 @@ export interface Transport extends Clock {
   allowInsecureRequests: boolean;
 }
 
-/** Client credentials: a public client has only an id. */
+/**
+ * Client credentials: a public client has only an id.
+ *
+ * @see RFC 6749 §2.3.1
+ */
 export interface ClientAuth {
   clientId: string;
   clientSecret?: string;
@@ -21,7 +29,11 @@ export interface ClientAuth {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Endpoints must be https (RFC 8628 §3.1, RFC 7009 §2); plain http only to loopback or when allowed. */
+/**
+ * Endpoints must be https (RFC 8628 §3.1, RFC 7009 §2); plain http only to loopback or when allowed.
+ *
+ * @see RFC 8628 §3.1
+ */
 export function checkUrl(url: string, allowInsecure: boolean): URL {
   const parsed = new URL(url);
   if (parsed.protocol === 'https:') return parsed;
@@ -29,17 +41,29 @@ export function checkUrl(url: string, allowInsecure: boolean): URL {
   throw new TypeError(`${url}: only https URLs are allowed (allowInsecureRequests for plain http)`);
 }
 
-/** application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B). */
+/**
+ * application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B).
+ *
+ * @see RFC 6749 Appendix B
+ */
 export function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
-/** HTTP Basic client authentication: id and secret are form-encoded before base64 (RFC 6749 §2.3.1). */
+/**
+ * HTTP Basic client authentication: id and secret are form-encoded before base64 (RFC 6749 §2.3.1).
+ *
+ * @see RFC 6749 §2.3.1
+ */
 export function basicAuthorization(clientId: string, clientSecret: string): string {
   return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
 }
 
-/** A form POST with client authentication: Basic when there is a secret, else `client_id` in the body. */
+/**
+ * A form POST with client authentication: Basic when there is a secret, else `client_id` in the body.
+ *
+ * @see RFC 6749 §2.3.1
+ */
 export function formPost(auth: ClientAuth, params: Record<string, string | undefined>): RequestInit {
   const body = new URLSearchParams();
   const headers: Record<string, string> = {
@@ -57,7 +81,11 @@ export function formPost(auth: ClientAuth, params: Record<string, string | undef
   return { method: 'POST', headers, body: body.toString() };
 }
 
-/** Parses `Retry-After` (delta-seconds or an HTTP-date) into milliseconds from `now`. */
+/**
+ * Parses `Retry-After` (delta-seconds or an HTTP-date) into milliseconds from `now`.
+ *
+ * @see RFC 9110 §10.2.3
+ */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
@@ -80,7 +108,11 @@ async function fetchOnce(
   });
 }
 
-/** Options of {@link send}. */
+/**
+ * Options of {@link send}.
+ *
+ * @see RFC 8628 §3.5
+ */
 export interface SendOptions {
   signal?: AbortSignal;
   /** Retry until this moment (ms since the epoch) instead of `maxAttempts` times. */
@@ -94,6 +126,8 @@ export interface SendOptions {
  * capped, jittered exponential backoff that honours `Retry-After`. Any other response is returned.
  * Throws {@link TransportError} when the retries (or the deadline) run out, and the caller's
  * `signal.reason` when the caller aborts.
+ *
+ * @see RFC 8628 §3.5
  */
 export async function send(t: Transport, url: string, init: RequestInit, o: SendOptions = {}): Promise<Response> {
   checkUrl(url, t.allowInsecureRequests);
@@ -125,7 +159,11 @@ export async function send(t: Transport, url: string, init: RequestInit, o: Send
   }
 }
 
-/** Reads a JSON object body; anything else breaks the RFC. */
+/**
+ * Reads a JSON object body; anything else breaks the RFC.
+ *
+ * @see RFC 6749 §5.1
+ */
 export async function readJson(response: Response, where: string): Promise<JsonObject> {
   let body: unknown;
   try {
@@ -140,6 +178,8 @@ export async function readJson(response: Response, where: string): Promise<JsonO
 /**
  * Turns a non-200 response into the error to throw: a typed {@link OAuthError} when the body is an
  * RFC 6749 §5.2 error object, otherwise a {@link TransportError} with the status.
+ *
+ * @see RFC 6749 §5.2
  */
 export async function errorFromResponse(response: Response, where: string): Promise<OAuthError | TransportError> {
   let body: unknown;
@@ -158,7 +198,11 @@ export async function errorFromResponse(response: Response, where: string): Prom
   return new TransportError(`${where}: unexpected HTTP ${response.status}`, { status: response.status });
 }
 
-/** The default sleep: a timer that ends at once, rejecting with the reason, when `signal` aborts. */
+/**
+ * The default sleep: a timer that ends at once, rejecting with the reason, when `signal` aborts.
+ *
+ * @see RFC 8628 §3.5
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

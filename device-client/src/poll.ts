@@ -3,10 +3,18 @@ import type { ClientAuth, Transport } from './http.js';
 import { tokenRequest } from './token-request.js';
 import { DEVICE_CODE_GRANT_TYPE, type PendingAuthorization, type TokenEndpointResponse } from './types.js';
 
-/** Seconds added to the interval on every `slow_down` (RFC 8628 §3.5). */
+/**
+ * Seconds added to the interval on every `slow_down` (RFC 8628 §3.5).
+ *
+ * @see RFC 8628 §3.5
+ */
 export const SLOW_DOWN_INCREMENT = 5;
 
-/** Options of one polling run. */
+/**
+ * Options of one polling run.
+ *
+ * @see RFC 8628 §3.5
+ */
 export interface PollOptions {
   signal?: AbortSignal;
   /** Called with the new interval (seconds) after every `slow_down`, e.g. to store it. */
@@ -20,6 +28,8 @@ export interface PollOptions {
  * on each `slow_down` and keeps it, continues on `authorization_pending`, and stops on any other
  * error. No request is sent at or after `pending.expiresAt`: the run ends with an
  * {@link ExpiredTokenError} instead. Transient failures are retried inside the same deadline.
+ *
+ * @see RFC 8628 §3.4
  */
 export async function pollDeviceToken(
   t: Transport,

@@ -5,7 +5,11 @@ interface QrCodeModule {
   toString(text: string, options: { type: 'terminal' | 'utf8'; small?: boolean; errorCorrectionLevel?: string }): Promise<string>;
 }
 
-/** Options of {@link renderPrompt}. */
+/**
+ * Options of {@link renderPrompt}.
+ *
+ * @see RFC 8628 §3.3.1
+ */
 export interface PromptOptions {
   /** Draw a QR code of `verification_uri_complete` when `qrcode` is installed. Default true. */
   qr?: boolean;

@@ -5,7 +5,11 @@ import { optionalNumber, optionalString, requireString, type JsonObject } from '
 
 const WHERE = 'token response';
 
-/** Checks every member of a successful token response the client reads (RFC 6749 §5.1, §7.1). */
+/**
+ * Checks every member of a successful token response the client reads (RFC 6749 §5.1, §7.1).
+ *
+ * @see RFC 6749 §5.1
+ */
 export function validateTokenResponse(body: JsonObject): TokenEndpointResponse {
   requireString(body, 'access_token', WHERE);
   const tokenType = requireString(body, 'token_type', WHERE);
@@ -24,6 +28,8 @@ export function validateTokenResponse(body: JsonObject): TokenEndpointResponse {
 /**
  * The tokens to store: expiry counted from when the request was sent; a refresh response without
  * a new refresh token keeps the previous one (RFC 6749 §6), and without `scope` the previous scope.
+ *
+ * @see RFC 6749 §6
  */
 export function toTokenSet(response: TokenEndpointResponse, issuedAt: number, previous?: TokenSet): TokenSet {
   const tokens: TokenSet = { accessToken: response.access_token, tokenType: response.token_type, issuedAt };
@@ -35,7 +41,11 @@ export function toTokenSet(response: TokenEndpointResponse, issuedAt: number, pr
   return tokens;
 }
 
-/** One token endpoint request; 200 is validated, an error body becomes the typed error. */
+/**
+ * One token endpoint request; 200 is validated, an error body becomes the typed error.
+ *
+ * @see RFC 6749 §3.2
+ */
 export async function tokenRequest(
   t: Transport,
   endpoint: string,
@@ -48,7 +58,11 @@ export async function tokenRequest(
   return validateTokenResponse(await readJson(response, WHERE));
 }
 
-/** Revokes a token (RFC 7009 §2.1); 200 means revoked or unknown, and the body is ignored (§2.2). */
+/**
+ * Revokes a token (RFC 7009 §2.1); 200 means revoked or unknown, and the body is ignored (§2.2).
+ *
+ * @see RFC 7009 §2.1
+ */
 export async function revokeToken(
   t: Transport,
   endpoint: string,

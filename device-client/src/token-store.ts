@@ -1,6 +1,10 @@
 import type { StoredState } from './types.js';
 
-/** Releases a lock taken with {@link TokenStore.lock}. */
+/**
+ * Releases a lock taken with {@link TokenStore.lock}.
+ *
+ * @see RFC 6749 §6
+ */
 export type ReleaseLock = () => Promise<void>;
 
 /**

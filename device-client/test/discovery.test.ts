@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeviceClient, discover, metadataUrl, ResponseValidationError } from '../src/index.js';
-import { FakeAuthorizationServer } from './helpers/fake-authorization-server.js';
+import { FakeAuthorizationServer } from '../test-support/helpers/fake-authorization-server.js';
 
 describe('discovery (RFC 8414)', () => {
   it('inserts the well-known path between host and path, dropping a terminating slash', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FileTokenStore, MemoryTokenStore, TokenStoreError, type StoredState } from '../src/index.js';
-import { run, waitFor } from './helpers/child.js';
+import { run, waitFor } from '../test-support/helpers/child.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

@@ -8,8 +8,8 @@ import {
   ResponseValidationError,
   TransportError,
 } from '../src/index.js';
-import { gaps, setup } from './helpers/setup.js';
-import type { FakeAuthorizationServer } from './helpers/fake-authorization-server.js';
+import { gaps, setup } from '../test-support/helpers/setup.js';
+import type { FakeAuthorizationServer } from '../test-support/helpers/fake-authorization-server.js';
 
 const servers: FakeAuthorizationServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
@@ -71,6 +71,20 @@ describe('start (RFC 8628 §3.1–3.2)', () => {
       body: { device_code: 'x', user_code: 'U', verification_uri: 'https://a/b', expires_in: '60' },
     });
     await assert.rejects(client.start(), ResponseValidationError);
+  });
+
+  it('retries the request on 5xx and network errors, and gives up after maxAttempts', async () => {
+    const { clock, server, client, newClient } = await make();
+    server.override('/device_authorization', { status: 503, retryAfter: '3' }, 'destroy');
+    await client.start();
+    assert.equal(server.requests('/device_authorization').length, 3);
+    assert.ok(clock.sleeps[0]! >= 3000);
+
+    server.override('/device_authorization', { status: 500 }, { status: 500 }, { status: 500 });
+    const error = await newClient({ retry: { maxAttempts: 2 } }).start().catch((e: unknown) => e);
+    assert.ok(error instanceof TransportError);
+    assert.equal(error.status, 500);
+    assert.equal(server.requests('/device_authorization').length, 5);
   });
 
   it('refuses plain http to a host that is not loopback', async () => {

@@ -5,6 +5,7 @@ import { CLOCK, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { RateLimitEntity } from '../persistence/entities/index.js';
+import { DeviceGrantMetrics } from '../observability/device-grant-metrics.service.js';
 import { DEFAULT_ACTIVATION_OPTIONS } from './activation.options.js';
 
 const MAX_LOCKOUT_MS = 24 * 3600 * 1000;
@@ -25,6 +26,7 @@ export class RateLimitService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: DeviceGrantMetrics,
   ) {
     const activation = { ...DEFAULT_ACTIVATION_OPTIONS, ...options.activation };
     this.maxFailures = activation.maxFailures;
@@ -62,6 +64,7 @@ export class RateLimitService {
            WHERE "key" = :key AND "failures" >= :max`,
           { key, now, until: now + duration, max: maxFailures },
         );
+        this.metrics.lockout(key.split(':')[0]);
       }
     }
   }

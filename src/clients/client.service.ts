@@ -26,6 +26,17 @@ export interface ClientRegistration {
 
 const CLIENT_ID = /^[\x21-\x7E]{1,200}$/;
 
+/**
+ * How long an instance answers client lookups from its memory, in milliseconds. Every token request
+ * reads its client and client records change rarely; disabling a client (or changing its secret,
+ * scopes or grant types) directly in the database takes effect on every instance within this time,
+ * and at once on the instance that calls `register()`. Only found clients are kept; nothing else
+ * (grants, codes, tokens, counters) is ever cached.
+ */
+const CLIENT_CACHE_MS = 2_000;
+/** Bound on cached client records (one per client id, so a flood of ids cannot grow memory). */
+const CLIENT_CACHE_MAX = 1_000;
+
 /** The credentials a request carries, from the `Authorization` header or the body. @see RFC 6749 §2.3.1 */
 interface PresentedCredentials {
   clientId: string;
@@ -40,6 +51,8 @@ interface PresentedCredentials {
  */
 @Injectable()
 export class ClientService {
+  private readonly cache = new Map<string, { until: number; client: Promise<OAuthClientEntity | null> }>();
+
   constructor(
     @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
@@ -63,14 +76,14 @@ export class ClientService {
   async authenticateClient(request: OAuthHttpRequest, params: FormParams): Promise<OAuthClientEntity> {
     const presented = readCredentials(request, params);
     const client = CLIENT_ID.test(presented.clientId)
-      ? await this.clients.findOneBy({ clientId: presented.clientId })
+      ? await this.lookup(presented.clientId)
       : null;
     if (!client || client.disabled) {
       if (presented.secret !== undefined) await verifySecret(presented.secret, await dummySecretHash());
       throw new InvalidClient('client authentication failed');
     }
     if (client.secretHash) {
-      if (presented.secret === undefined || !(await verifySecret(presented.secret, client.secretHash))) {
+      if (presented.secret === undefined || !(await this.secretMatches(client, presented.secret))) {
         throw new InvalidClient('client authentication failed');
       }
     } else if (presented.secret !== undefined) {
@@ -112,11 +125,47 @@ export class ClientService {
       disabled: false,
       createdAt: existing?.createdAt ?? this.clock.now(),
     });
-    return this.clients.save(entity);
+    const saved = await this.clients.save(entity);
+    this.cache.delete(registration.clientId);
+    return saved;
   }
 
   findById(clientId: string): Promise<OAuthClientEntity | null> {
-    return this.clients.findOneBy({ clientId });
+    return this.lookup(clientId);
+  }
+
+  /** Forgets a cached client record, so a change written elsewhere (client administration) applies at once here. */
+  forget(clientId: string): void {
+    this.cache.delete(clientId);
+  }
+
+  /**
+   * The current secret, or the one a rotation replaced until its grace period ends. Both hashes are
+   * checked whenever a previous one is live, so the timing does not tell which of them matched.
+   */
+  private async secretMatches(client: OAuthClientEntity, secret: string): Promise<boolean> {
+    const previousLive = !!client.previousSecretHash && (client.previousSecretExpiresAt ?? 0) > this.clock.now();
+    const [current, previous] = await Promise.all([
+      verifySecret(secret, client.secretHash!),
+      previousLive ? verifySecret(secret, client.previousSecretHash!) : false,
+    ]);
+    return current || previous;
+  }
+
+  /** A client record, from memory if read less than `CLIENT_CACHE_MS` ago; concurrent lookups share one read. */
+  private lookup(clientId: string): Promise<OAuthClientEntity | null> {
+    const now = performance.now();
+    const cached = this.cache.get(clientId);
+    if (cached && cached.until > now) return cached.client;
+    const client = this.clients.findOneBy({ clientId });
+    if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.clear();
+    const entry = { until: now + CLIENT_CACHE_MS, client };
+    this.cache.set(clientId, entry);
+    const forget = () => {
+      if (this.cache.get(clientId) === entry) this.cache.delete(clientId);
+    };
+    client.then((found) => found ?? forget(), forget);
+    return client;
   }
 }
 

@@ -18,6 +18,10 @@ export interface DemoConfig {
   /** `sqlite:PATH`, `sqlite::memory:` or `postgres://...`; default the SQLite file `data/device-grant.sqlite`. */
   databaseUrl?: string;
   clock?: Clock;
+  /** Seconds between polls (default 5); scale-out tests shorten it. */
+  pollingInterval?: number;
+  /** Seed the demo clients and user at start. Default true; the admin CLI turns it off (seeding would re-enable a disabled demo client). */
+  seed?: boolean;
 }
 
 /** The demo server: the module on a database, with demo clients and a demo user. */
@@ -40,6 +44,7 @@ export class DemoAppModule {
           issuer: config.issuer,
           scopes: { ...DEFAULT_SCOPES, 'telemetry:write': 'Send measurements from the device' },
           clock: config.clock,
+          pollingInterval: config.pollingInterval,
           introspectionClients: [DEMO_CREDENTIALS.resourceServerClientId],
           activation: { passportStrategy: DEMO_LOCAL_STRATEGY },
         }),
@@ -47,7 +52,7 @@ export class DemoAppModule {
         DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock }),
       ],
       controllers: [DemoApiController],
-      providers: [DemoSeedService, DemoUsersService, DemoLocalStrategy],
+      providers: [...(config.seed === false ? [] : [DemoSeedService]), DemoUsersService, DemoLocalStrategy],
     };
   }
 }

@@ -7,8 +7,14 @@ const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 const issuer = process.env.ISSUER ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-const app = await createDemoApp({ issuer, databaseUrl: process.env.DATABASE_URL, logger: ['log', 'error', 'warn'] });
-app.enableShutdownHooks();
+const app = await createDemoApp({
+  issuer,
+  databaseUrl: process.env.DATABASE_URL,
+  pollingInterval: process.env.POLLING_INTERVAL ? Number(process.env.POLLING_INTERVAL) : undefined,
+  logger: ['log', 'error', 'warn'],
+});
+// SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database, exit 0.
+app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 await app.listen(port, host);
 
 const logger = new Logger('DemoServer');

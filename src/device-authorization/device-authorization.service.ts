@@ -99,7 +99,15 @@ export class DeviceAuthorizationService {
     for (let attempt = 0; attempt < USER_CODE_ATTEMPTS; attempt++) {
       const userCode = generateUserCode(this.userCodeFormat);
       try {
-        await this.grants.insert({ ...base, id: randomUUID(), userCode });
+        // updateEntity(false): nothing to read back, and on SQLite (no RETURNING in TypeORM) reading
+        // back the columns that have defaults would cost a SELECT after every insert.
+        await this.grants
+          .createQueryBuilder()
+          .insert()
+          .into(DeviceGrantEntity)
+          .values({ ...base, id: randomUUID(), userCode })
+          .updateEntity(false)
+          .execute();
         return userCode;
       } catch (error) {
         if (!(error instanceof QueryFailedError) || !isUniqueViolation(error)) throw error;

@@ -5,6 +5,7 @@ import { CLOCK, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { DeviceGrantMetrics } from '../observability/device-grant-metrics.service.js';
 import { formatUserCode, normalizeUserCode, type UserCodeFormat } from '../user-code/user-code.js';
 
 /** The user code matches no grant that is still waiting for a decision (unknown, expired, used or decided). */
@@ -28,6 +29,7 @@ export class DeviceGrantService {
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: DeviceGrantMetrics,
   ) {
     this.format = { alphabet: options.userCodeAlphabet, length: options.userCodeLength, mask: options.userCodeMask };
   }
@@ -75,6 +77,7 @@ export class DeviceGrantService {
       { ...decision, decidedAt: now },
     );
     if (result.affected !== 1) throw new UnknownUserCodeError();
+    this.metrics.grantOutcome(decision.status);
     return (await this.grants.findOneBy({ userCode: code }))!;
   }
 }

@@ -26,6 +26,8 @@ export const SLOW_DOWN_INCREMENT = 5;
  */
 @Injectable()
 export class DeviceCodeGrant {
+  private pollSql?: { pollOnTime: string; slowDown: string };
+
   constructor(
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
     private readonly clients: ClientService,
@@ -56,23 +58,40 @@ export class DeviceCodeGrant {
    * and grows the interval for good. The first poll is never too early.
    */
   private async pending(grant: DeviceGrantEntity, now: number): Promise<never> {
-    const onTime = await this.grants
-      .createQueryBuilder()
-      .update(DeviceGrantEntity)
-      .set({ lastPolledAt: now })
-      .where('id = :id', { id: grant.id })
-      .andWhere("status = 'pending'")
-      .andWhere('(last_polled_at IS NULL OR last_polled_at + poll_interval * 1000 <= :now)', { now })
-      .execute();
-    if (onTime.affected === 1) throw new AuthorizationPending('the user has not yet approved the request');
-    await this.grants
-      .createQueryBuilder()
-      .update(DeviceGrantEntity)
-      .set({ interval: () => `poll_interval + ${SLOW_DOWN_INCREMENT}`, lastPolledAt: now })
-      .where('id = :id', { id: grant.id })
-      .andWhere("status = 'pending'")
-      .execute();
+    const onTime = await this.execute(this.sql.pollOnTime, [now, grant.id]);
+    if (onTime === 1) throw new AuthorizationPending('the user has not yet approved the request');
+    await this.execute(this.sql.slowDown, [now, grant.id]);
     throw new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`);
+  }
+
+  /**
+   * The two conditional updates of a poll as fixed SQL: the poll is the hot path, and building them
+   * with the query builder on every request cost more CPU than running them.
+   */
+  private get sql(): { pollOnTime: string; slowDown: string } {
+    if (!this.pollSql) {
+      // $1/$2 on PostgreSQL; ?1/?2 on SQLite (numbered, so $1 can be used twice).
+      const p = this.grants.manager.connection.options.type === 'postgres' ? (n: number) => `$${n}` : (n: number) => `?${n}`;
+      this.pollSql = {
+        pollOnTime:
+          `UPDATE "dg_device_grant" SET "last_polled_at" = ${p(1)} WHERE "id" = ${p(2)} AND "status" = 'pending'` +
+          ` AND ("last_polled_at" IS NULL OR "last_polled_at" + "poll_interval" * 1000 <= ${p(1)})`,
+        slowDown:
+          `UPDATE "dg_device_grant" SET "poll_interval" = "poll_interval" + ${SLOW_DOWN_INCREMENT}, "last_polled_at" = ${p(1)}` +
+          ` WHERE "id" = ${p(2)} AND "status" = 'pending'`,
+      };
+    }
+    return this.pollSql;
+  }
+
+  /** Runs one statement and returns the number of rows it changed. */
+  private async execute(sql: string, parameters: unknown[]): Promise<number> {
+    const runner = this.grants.manager.connection.createQueryRunner();
+    try {
+      return (await runner.query(sql, parameters, true)).affected ?? 0;
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Exactly once: only the poll whose conditional update flips `approved` to `redeemed` gets tokens. */

@@ -114,7 +114,7 @@ export class AccessTokenService {
   async lastIssuedAt(grantIds: string[]): Promise<Map<string, number>> {
     const latest = new Map<string, number>();
     if (grantIds.length === 0) return latest;
-    const rows = await this.records.find({ where: { grantId: In(grantIds) }, select: { grantId: true, createdAt: true, expiresAt: true, revokedAt: true } });
+    const rows = await this.records.find({ where: { grantId: In(grantIds) }, select: { jti: true, grantId: true, createdAt: true } });
     for (const row of rows) latest.set(row.grantId, Math.max(latest.get(row.grantId) ?? 0, row.createdAt));
     return latest;
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { IsNull, type Repository } from 'typeorm';
+import { In, IsNull, Not, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
@@ -12,6 +12,19 @@ export const SIGNING_ALG = 'ES256';
 
 /** How long an instance trusts its copy of the key set before reading it again (rotation reaches every instance). */
 const KEY_CACHE_MS = 60_000;
+
+/** A stored signing key as `SigningKeyService.list()` shows it (public facts only). */
+export interface SigningKeyInfo {
+  kid: string;
+  alg: string;
+  createdAt: number;
+  /** When a newer key took over (ms); null for the current key. */
+  rotatedAt: number | null;
+  /** When it leaves the JWKS (ms): every token it signed has expired by then; null for the current key. */
+  publishedUntil: number | null;
+  /** `current` signs; `published` only verifies; `expired` is out of the JWKS and may be retired. */
+  state: 'current' | 'published' | 'expired';
+}
 
 /** A key that can sign. */
 export interface ActiveSigningKey {
@@ -46,9 +59,12 @@ export class SigningKeyService implements OnModuleInit {
     return this.cache!.current;
   }
 
-  /** The public keys, as served at the `jwks_uri`. */
+  /**
+   * The public keys, as served at the `jwks_uri`: read from the database on every call, so a key
+   * another instance just rotated in is published at once (verifiers cache the JWKS anyway).
+   */
   async jwks(): Promise<{ keys: JWK[] }> {
-    await this.fresh();
+    await this.refresh();
     return this.cache!.jwks;
   }
 
@@ -75,10 +91,7 @@ export class SigningKeyService implements OnModuleInit {
           rows = await this.keys.find({ order: { createdAt: 'DESC', kid: 'DESC' } });
         }
         const now = this.clock.now();
-        // A rotated key can have signed tokens up to its rotation; keep it while they may live.
-        const publishUntil = (row: SigningKeyEntity) =>
-          row.rotatedAt === null ? Infinity : row.rotatedAt + (this.maxTokenTtl() + 300) * 1000;
-        const published = rows.filter((row) => publishUntil(row) > now);
+        const published = rows.filter((row) => this.publishedUntil(row) > now);
         const currentRow = rows.find((row) => row.rotatedAt === null)!;
         const privateKey = (await importJWK(JSON.parse(currentRow.privateJwk) as JWK, currentRow.alg)) as CryptoKey;
         this.cache = {
@@ -91,6 +104,32 @@ export class SigningKeyService implements OnModuleInit {
       }
     })();
     await this.loading;
+  }
+
+  /** Every stored key, newest first, with how long it stays published. No private material. */
+  async list(): Promise<SigningKeyInfo[]> {
+    const rows = await this.keys.find({ order: { createdAt: 'DESC', kid: 'DESC' } });
+    const now = this.clock.now();
+    return rows.map((row) => {
+      const until = this.publishedUntil(row);
+      const state = row.rotatedAt === null ? 'current' : until > now ? 'published' : 'expired';
+      return { kid: row.kid, alg: row.alg, createdAt: row.createdAt, rotatedAt: row.rotatedAt, publishedUntil: row.rotatedAt === null ? null : until, state };
+    });
+  }
+
+  /**
+   * Retires (deletes, private key included) every rotated key whose tokens have all expired; such a
+   * key is no longer in the JWKS, so nothing can still need it. Returns the retired kids.
+   */
+  async retireExpired(): Promise<string[]> {
+    const expired = (await this.list()).filter((key) => key.state === 'expired').map((key) => key.kid);
+    if (expired.length > 0) await this.keys.delete({ kid: In(expired), rotatedAt: Not(IsNull()) });
+    return expired;
+  }
+
+  /** A rotated key can have signed tokens up to its rotation; it stays published while they may live. */
+  private publishedUntil(row: SigningKeyEntity): number {
+    return row.rotatedAt === null ? Infinity : row.rotatedAt + (this.maxTokenTtl() + 300) * 1000;
   }
 
   private maxTokenTtl(): number {

@@ -4,32 +4,7 @@ import { poll, requestDeviceCode } from '../support/device-flow.js';
 import { get } from '../support/http.js';
 import { assertOAuthError } from '../support/oauth-assertions.js';
 import { ADAPTERS, startServer, TestClock, type TestServer } from '../support/test-server.js';
-
-/** A tiny browser: keeps the session cookie, follows nothing on its own. */
-class Visitor {
-  private cookie = '';
-  constructor(private readonly base: string, private readonly language = 'en') {}
-
-  async request(path: string, form?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }> {
-    const response = await fetch(this.base + path, {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: {
-        cookie: this.cookie,
-        'accept-language': this.language,
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) this.cookie = setCookie.split(';')[0];
-    return { status: response.status, headers: response.headers, text: await response.text() };
-  }
-
-  static csrf(html: string): string {
-    return /name="csrf" value="([^"]+)"/.exec(html)![1];
-  }
-}
+import { Visitor } from '../support/visitor.js';
 
 for (const adapter of ADAPTERS) {
   describe(`activation pages over HTTP (${adapter})`, () => {
@@ -42,7 +17,7 @@ for (const adapter of ADAPTERS) {
 
     test('code, sign-in, approve; nothing happens on GET; the code is single-use', async () => {
       const code = await requestDeviceCode(server.url, { device_name: 'Printer' });
-      const visitor = new Visitor(server.url);
+      const visitor = Visitor.at(server.url);
       const start = await visitor.request('/activate');
       assert.equal(start.status, 200);
       assert.match(start.text, /<label for="user_code">User code<\/label>/);
@@ -79,7 +54,7 @@ for (const adapter of ADAPTERS) {
     test('a decision for another code than the confirmed one is refused', async () => {
       const shown = await requestDeviceCode(server.url);
       const other = await requestDeviceCode(server.url);
-      const visitor = new Visitor(server.url);
+      const visitor = Visitor.at(server.url);
       const start = await visitor.request(`/activate?user_code=${shown.user_code}`);
       assert.equal(start.status, 303);
       const signInPage = await visitor.request('/activate/confirm');

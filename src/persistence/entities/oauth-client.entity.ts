@@ -18,6 +18,14 @@ export class OAuthClientEntity {
   @Column({ name: 'secret_hash', type: 'varchar', length: 300, nullable: true })
   secretHash: string | null;
 
+  /** The secret replaced by the last rotation, `scrypt$...`; accepted until `previousSecretExpiresAt`. */
+  @Column({ name: 'previous_secret_hash', type: 'varchar', length: 300, nullable: true })
+  previousSecretHash: string | null;
+
+  /** End of the rotation grace period (ms since the epoch); null when there is no previous secret. */
+  @Column({ name: 'previous_secret_expires_at', type: 'bigint', nullable: true, transformer: epochMs })
+  previousSecretExpiresAt: number | null;
+
   /** Space-separated scopes the client may ask for. */
   @Column({ type: 'text', default: '' })
   scopes: string;

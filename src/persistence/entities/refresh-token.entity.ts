@@ -39,6 +39,7 @@ export class RefreshTokenEntity {
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt: number;
 
+  @Index('dg_refresh_token_expires_at')
   @Column({ name: 'expires_at', type: 'bigint', transformer: epochMs })
   expiresAt: number;
 

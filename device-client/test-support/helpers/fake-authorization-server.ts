@@ -66,6 +66,8 @@ export class FakeAuthorizationServer {
   readonly accessTokens = new Set<string>();
   readonly revoked: { token: string; hint: string | null }[] = [];
   refreshCount = 0;
+  /** Real time (ms) when the last refresh grant was answered. */
+  refreshAnsweredAt = 0;
   readonly #overrides = new Map<string, Override[]>();
   readonly #server: Server;
   readonly options: FakeServerOptions;
@@ -279,6 +281,7 @@ export class FakeAuthorizationServer {
       const refreshToken = params.get('refresh_token') ?? '';
       if (!this.refreshTokens.has(refreshToken)) return oauthError('invalid_grant', 'refresh token revoked');
       const issued = this.issueTokens();
+      this.refreshAnsweredAt = Date.now();
       if (this.options.rotate === false) {
         this.refreshTokens.delete(issued.refresh_token);
         const { refresh_token: _unused, ...rest } = issued;

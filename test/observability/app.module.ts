@@ -1,0 +1,36 @@
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DeviceGrantModule } from '../../src/device-grant.module.js';
+import type { DeviceGrantRoutes } from '../../src/device-grant.options.js';
+import { buildDataSourceOptions } from '../../src/persistence/data-source-options.js';
+import { freePort } from '../support/test-server.js';
+
+export interface ObservedAppSettings {
+  databaseUrl: string;
+  metrics?: boolean;
+  routes?: Partial<DeviceGrantRoutes>;
+}
+
+/** The module alone on a database, with its health and metrics routes configurable. */
+@Module({})
+export class ObservedAppModule {
+  static register(issuer: string, settings: ObservedAppSettings): DynamicModule {
+    return {
+      module: ObservedAppModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions({ url: settings.databaseUrl }), autoLoadEntities: true }),
+        DeviceGrantModule.forRoot({ issuer, metrics: settings.metrics, routes: settings.routes, housekeeping: { interval: 0 } }),
+      ],
+    };
+  }
+}
+
+export async function startObservedApp(settings: ObservedAppSettings): Promise<{ url: string; app: INestApplication }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const app = await NestFactory.create(ObservedAppModule.register(url, settings), new FastifyAdapter(), { logger: false });
+  await app.listen(port, '127.0.0.1');
+  return { url, app };
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { DEVICE_CODE_GRANT_TYPE } from '../../src/constants.js';
+import { poll, requestDeviceCode, PUBLIC_CLIENT } from '../support/device-flow.js';
+import { post } from '../support/http.js';
+import { assertOAuthError } from '../support/oauth-assertions.js';
+import { createPostgresDatabase } from '../support/postgres.js';
+import { RoundRobin, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { Visitor } from '../support/visitor.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Several demo server processes on one PostgreSQL database behind a round-robin "load balancer". */
+async function startFleet(count: number, databaseUrl: string): Promise<ServerProcess[]> {
+  const first = await startServerProcess({ databaseUrl, env: { POLLING_INTERVAL: '1' } });
+  // The first instance ran the migrations; the others join the same issuer.
+  const others = await Promise.all(
+    Array.from({ length: count - 1 }, () => startServerProcess({ databaseUrl, issuer: first.url, env: { POLLING_INTERVAL: '1' } })),
+  );
+  return [first, ...others];
+}
+
+for (const count of [2, 3]) {
+  const database = await createPostgresDatabase();
+  describe(`${count} server processes on one PostgreSQL database`, { skip: 'skip' in database ? database.skip : false }, () => {
+    let fleet: ServerProcess[] = [];
+    let balancer: RoundRobin;
+
+    before(async () => {
+      if ('skip' in database) return;
+      fleet = await startFleet(count, database.url);
+      balancer = new RoundRobin(fleet);
+    });
+    after(async () => {
+      await Promise.all(fleet.map((server) => server.stop()));
+      if (!('skip' in database)) await database.drop();
+    });
+
+    test('a device polling across instances gets slow_down exactly as on one, and never when it keeps the interval', async () => {
+      const code = await requestDeviceCode(balancer.url());
+      assertOAuthError(await poll(fleet[0].url, code.device_code), 'authorization_pending');
+      assertOAuthError(await poll(fleet[1].url, code.device_code), 'slow_down'); // interval is now 6 s
+      await sleep(3000);
+      assertOAuthError(await poll(fleet[count - 1].url, code.device_code), 'slow_down'); // 3 s < 6 s; now 11 s
+      await sleep(11_200);
+      assertOAuthError(await poll(fleet[0].url, code.device_code), 'authorization_pending');
+    });
+
+    test('a session started on one instance continues on the others; a token from one verifies on every other', async () => {
+      const code = await requestDeviceCode(fleet[0].url, { scope: 'openid profile' });
+      const visitor = new Visitor(() => balancer.url());
+      await visitor.decide(code.user_code); // each request of the flow lands on the next instance
+      const tokens = await poll(fleet[1 % count].url, code.device_code);
+      assert.equal(tokens.status, 200, tokens.text);
+      for (const server of fleet) {
+        const jwks = createRemoteJWKSet(new URL(`${server.url}/oauth/jwks`));
+        const { payload } = await jwtVerify(tokens.body.access_token, jwks, { issuer: fleet[0].url, typ: 'at+jwt' });
+        assert.equal(payload.sub, 'alice');
+      }
+    });
+
+    if (count === 3) {
+      test('200 approved grants, each hit by 20 concurrent polls spread over the instances: exactly 200 token responses', async () => {
+        const codes = await Promise.all(Array.from({ length: 200 }, () => requestDeviceCode(balancer.url(), { scope: 'openid offline_access' })));
+        const visitor = new Visitor(() => balancer.url());
+        for (const code of codes) await visitor.decide(code.user_code);
+        let tokenResponses = 0;
+        const perGrant = new Map<string, number>();
+        for (let i = 0; i < codes.length; i += 10) {
+          const answers = await Promise.all(
+            codes.slice(i, i + 10).flatMap((code) =>
+              Array.from({ length: 20 }, (_, n) =>
+                post(`${fleet[n % count].url}/oauth/token`, {
+                  grant_type: DEVICE_CODE_GRANT_TYPE,
+                  device_code: code.device_code,
+                  client_id: PUBLIC_CLIENT,
+                }).then((answer) => ({ code: code.device_code, answer })),
+              ),
+            ),
+          );
+          for (const { code, answer } of answers) {
+            if (answer.status === 200) {
+              tokenResponses++;
+              perGrant.set(code, (perGrant.get(code) ?? 0) + 1);
+            } else {
+              assertOAuthError(answer, 'invalid_grant');
+            }
+          }
+        }
+        assert.equal(tokenResponses, 200);
+        assert.equal(perGrant.size, 200, 'every grant redeemed exactly once');
+      });
+    }
+
+    test('a user-code lockout reached on one instance holds on the others', async () => {
+      const code = await requestDeviceCode(balancer.url());
+      const visitor = new Visitor(() => balancer.url());
+      const start = await visitor.request('/activate');
+      let csrf = Visitor.csrf(start.text);
+      for (let i = 0; i < 5; i++) {
+        const wrong = await visitor.request('/activate', { csrf, user_code: `BBBB-BBB${'CDFGH'[i]}` });
+        assert.equal(wrong.status, 400);
+        csrf = Visitor.csrf(wrong.text);
+      }
+      for (const server of fleet) {
+        const locked = await Visitor.at(server.url).request(`/activate?user_code=${code.user_code}`);
+        assert.equal(locked.status, 429, `instance ${server.url}`);
+        assert.match(locked.text, /Too many wrong codes/);
+      }
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+
+/** A tiny browser over HTTP: keeps the session cookie, follows no redirects on its own. */
+export class Visitor {
+  private cookie = '';
+
+  constructor(private readonly base: () => string, private readonly language = 'en') {}
+
+  static at(url: string, language = 'en'): Visitor {
+    return new Visitor(() => url, language);
+  }
+
+  async request(path: string, form?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }> {
+    const response = await fetch(this.base() + path, {
+      method: form ? 'POST' : 'GET',
+      redirect: 'manual',
+      headers: {
+        cookie: this.cookie,
+        'accept-language': this.language,
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0];
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  }
+
+  static csrf(html: string): string {
+    const match = /name="csrf" value="([^"]+)"/.exec(html);
+    assert.ok(match, `no CSRF field in:\n${html.slice(0, 500)}`);
+    return match[1];
+  }
+
+  /** Opens the code's page and signs in if asked; ends on the consent screen. */
+  async openConsent(userCode: string, username = 'alice', password = 'alice-password'): Promise<string> {
+    const opened = await this.request(`/activate?user_code=${encodeURIComponent(userCode)}`);
+    assert.equal(opened.status, 303, opened.text.slice(0, 300));
+    let page = await this.request('/activate/confirm');
+    if (/name="password"/.test(page.text)) {
+      const signedIn = await this.request('/activate/sign-in', { csrf: Visitor.csrf(page.text), username, password });
+      assert.equal(signedIn.status, 303, signedIn.text.slice(0, 300));
+      page = await this.request('/activate/confirm');
+    }
+    assert.match(page.text, /name="decision"/, page.text.slice(0, 500));
+    return page.text;
+  }
+
+  /** Approves (or denies) a code through the pages. */
+  async decide(userCode: string, decision: 'approve' | 'deny' = 'approve'): Promise<void> {
+    const consent = await this.openConsent(userCode);
+    const done = await this.request('/activate/decision', { csrf: Visitor.csrf(consent), user_code: userCode, decision });
+    assert.equal(done.status, 200, done.text.slice(0, 300));
+  }
+}
