@@ -2,6 +2,7 @@ import { Controller, Module, UseInterceptors, type DynamicModule, type Provider,
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActivationController } from './activation/activation.controller.js';
+import { DevicesController } from './activation/devices.controller.js';
 import { ClientAdminService } from './admin/client-admin.service.js';
 import { ActivationService } from './activation/activation.service.js';
 import { RateLimitService } from './activation/rate-limit.service.js';
@@ -123,6 +124,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         mountAt(RevocationController, routes.revocation),
         mountAt(IntrospectionController, routes.introspection),
         mountAt(ActivationController, routes.verification),
+        mountAt(DevicesController, routes.devices),
         mountAt(HealthController, routes.health),
         mountAt(MetricsController, routes.metrics),
       ],

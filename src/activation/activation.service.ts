@@ -6,6 +6,7 @@ import { safeEqual } from '../crypto/secrets.js';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { DeviceGrantService, UnknownUserCodeError } from '../grants/device-grant.service.js';
+import { GrantManagementService } from '../grants/grant-management.service.js';
 import { FormParams } from '../http/form-params.js';
 import type { DeviceGrantEntity } from '../persistence/entities/index.js';
 import { splitScope } from '../scopes/scope.js';
@@ -47,6 +48,7 @@ export class ActivationService {
     private readonly clients: ClientService,
     private readonly sessions: SessionService,
     private readonly limits: RateLimitService,
+    private readonly management: GrantManagementService,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -95,7 +97,10 @@ export class ActivationService {
     return this.consentPage(request, session, grant, user);
   }
 
-  /** `POST /activate/sign-in`: checks the credentials through the configured passport strategy. */
+  /**
+   * `POST /activate/sign-in`: checks the credentials through the configured passport strategy, then
+   * goes on to the code being confirmed, or to the devices page when that is where the person came from.
+   */
   async signIn(request: PageRequest): Promise<PageResult> {
     const { session, fresh } = await this.sessions.read(request);
     const m = this.messages(request);
@@ -103,19 +108,65 @@ export class ActivationService {
     if (!form || !this.sessions.checkCsrf(session, fresh, form.get('csrf'))) {
       return this.codeEntry(request, this.sessions.renew(session), 403, m.sessionExpired);
     }
+    const toDevices = form.get('next') === 'devices';
     const grant = session.code ? await this.grants.findPending(session.code) : null;
-    if (!grant) return this.codeEntry(request, { ...session, code: undefined }, 400, m.unknownCode);
+    if (!grant && !toDevices) return this.codeEntry(request, { ...session, code: undefined }, 400, m.unknownCode);
     const ipKey = [`signin:ip:${clientIp(request)}`];
     const locked = await this.limits.lockedFor(ipKey);
-    if (locked > 0) return this.signInPage(request, session, grant, 429, fill(m.lockedOut, { minutes: Math.ceil(locked / 60000) }));
+    if (locked > 0) {
+      return this.signInPage(request, session, grant, 429, fill(m.lockedOut, { minutes: Math.ceil(locked / 60000) }), undefined, toDevices);
+    }
     const username = form.get('username') ?? '';
     const user = await this.authenticate(username, form.get('password') ?? '');
     if (!user) {
       await this.limits.fail(ipKey, SIGN_IN_FAILURES);
-      return this.signInPage(request, session, grant, 401, m.wrongCredentials, username);
+      return this.signInPage(request, session, grant, 401, m.wrongCredentials, username, toDevices);
     }
     const signedIn = this.sessions.signIn(session, user);
-    return { kind: 'redirect', location: `${this.base}/confirm`, cookie: await this.sessions.cookie(signedIn) };
+    const location = toDevices ? this.options.routes.devices : `${this.base}/confirm`;
+    return { kind: 'redirect', location, cookie: await this.sessions.cookie(signedIn) };
+  }
+
+  /** `GET /devices`: the devices the signed-in person approved. */
+  async devices(request: PageRequest, notice?: string, status = 200): Promise<PageResult> {
+    const { session } = await this.sessions.read(request);
+    const user = await this.currentUser(request, session);
+    if (!user) {
+      if (this.options.activation.resolveUser) {
+        const returnTo = endpointUrl(this.options, this.options.routes.devices);
+        return { kind: 'redirect', location: `${this.options.activation.signInUrl}?return_to=${encodeURIComponent(returnTo)}` };
+      }
+      return this.signInPage(request, session, null, 200, undefined, undefined, true);
+    }
+    const approved = await this.management.listApproved(user.id);
+    const html = this.renderers.devices({
+      ...this.pageView(request, session, user),
+      action: this.options.routes.devices,
+      csrf: session.csrf,
+      notice,
+      devices: approved.map((grant) => ({
+        grantId: grant.grantId,
+        clientName: grant.clientName,
+        deviceName: grant.device.name,
+        deviceModel: grant.device.model,
+        approvedAt: new Date(grant.approvedAt),
+        lastUsedAt: grant.lastUsedAt === null ? null : new Date(grant.lastUsedAt),
+      })),
+    });
+    return { kind: 'page', status, html, cookie: await this.sessions.cookie(session) };
+  }
+
+  /** `POST /devices`: disconnects one of the signed-in person's devices (its tokens are revoked). */
+  async disconnect(request: PageRequest): Promise<PageResult> {
+    const { session, fresh } = await this.sessions.read(request);
+    const m = this.messages(request);
+    const form = readForm(request);
+    const user = await this.currentUser(request, session);
+    if (!form || !this.sessions.checkCsrf(session, fresh, form.get('csrf')) || !user) {
+      return this.devices(request, m.sessionExpired, 403);
+    }
+    const disconnected = await this.management.disconnect(user.id, form.get('grant_id') ?? '');
+    return this.devices(request, disconnected ? m.disconnected : undefined, disconnected ? 200 : 404);
   }
 
   /** `POST /activate/decision`: approve or deny the code shown on the consent screen. */
@@ -252,10 +303,11 @@ export class ActivationService {
   private async signInPage(
     request: PageRequest,
     session: BrowserSession,
-    grant: DeviceGrantEntity,
+    grant: DeviceGrantEntity | null,
     status: number,
     error?: string,
     username?: string,
+    toDevices = false,
   ): Promise<PageResult> {
     const html = this.renderers.signIn({
       ...this.pageView(request, session, null),
@@ -263,8 +315,9 @@ export class ActivationService {
       csrf: session.csrf,
       error,
       username: username?.slice(0, 100),
-      userCode: this.grants.display(grant.userCode),
-      qrSvg: await qrSvg(this.completeUri(grant)),
+      next: toDevices ? 'devices' : undefined,
+      userCode: grant ? this.grants.display(grant.userCode) : undefined,
+      qrSvg: grant ? await qrSvg(this.completeUri(grant)) : undefined,
     });
     return { kind: 'page', status, html, cookie: await this.sessions.cookie(session) };
   }

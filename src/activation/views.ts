@@ -24,9 +24,11 @@ export interface SignInView extends PageView {
   csrf: string;
   error?: string;
   username?: string;
-  /** The code being approved, for reassurance, and a QR to continue on a phone. */
-  userCode: string;
+  /** The code being approved, for reassurance, and a QR to continue on a phone (absent when signing in for the devices page). */
+  userCode?: string;
   qrSvg?: string;
+  /** Where to go after signing in (`devices`), when not to the code being confirmed. */
+  next?: string;
 }
 
 export interface ConsentView extends PageView {
@@ -143,10 +145,11 @@ ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
       m.signInHeading,
       html`<h1>${m.signInHeading}</h1>
 <p>${m.signInIntro}</p>
-<span class="usercode" aria-label="${m.userCodeLabel}">${view.userCode}</span>
+${view.userCode ? html`<span class="usercode" aria-label="${m.userCodeLabel}">${view.userCode}</span>` : ''}
 ${alert(view.error)}
 <form method="post" action="${view.action}">
 <input type="hidden" name="csrf" value="${view.csrf}">
+${view.next ? html`<input type="hidden" name="next" value="${view.next}">` : ''}
 <label for="username">${m.username}</label>
 <input type="text" id="username" name="username" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
 <label for="password">${m.password}</label>
@@ -244,7 +247,7 @@ ${view.devices.length
 <form method="post" action="${view.action}">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <input type="hidden" name="grant_id" value="${device.grantId}">
-<button type="submit" class="danger">${m.disconnect}</button>
+<button type="submit" class="danger" aria-label="${m.disconnect}: ${device.deviceName ?? device.clientName}">${m.disconnect}</button>
 </form>
 </li>`,
     )}</ul>`

@@ -174,6 +174,30 @@ describe('the activation page in a real browser', { skip }, () => {
     await context.close();
   });
 
+  test('the devices page lists what a person approved; disconnecting one makes its refresh fail', async () => {
+    const code = await requestDeviceCode(server.url, { scope: 'openid offline_access', device_name: 'Hall thermostat', device_model: 'HT-9' });
+    await server.grants.approve(code.user_code, 'alice');
+    clock.advance(30);
+    const tokens = await poll(server.url, code.device_code);
+    assert.equal(tokens.status, 200, tokens.text);
+    const context = await browser.newContext({ viewport: VIEWPORTS[0] });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/devices`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('alice-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Your devices' }).waitFor();
+    const item = page.locator('.devices li', { hasText: 'Hall thermostat' });
+    assert.equal(await item.count(), 1);
+    await screenshot(page, 'devices');
+    await item.getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByText('The device was disconnected.').waitFor();
+    assert.equal(await page.locator('.devices li', { hasText: 'Hall thermostat' }).count(), 0);
+    const refreshed = await post(`${server.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: 'demo-device' });
+    assertOAuthError(refreshed, 'invalid_grant');
+    await context.close();
+  });
+
   test('Spanish by Accept-Language', async () => {
     const context = await browser.newContext({ locale: 'es-ES', viewport: VIEWPORTS[0] });
     const page = await context.newPage();
