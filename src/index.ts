@@ -26,6 +26,7 @@ export { ClientAdminError } from './admin/client-admin.errors.js';
 export { runAdminCli, ADMIN_EXIT, ADMIN_USAGE, type AdminCliOutput } from './admin/admin-cli.js';
 export { DeviceGrantMetrics, type GrantOutcome, type IssuedGrantType, type PollAnswer } from './observability/device-grant-metrics.service.js';
 export { HealthService } from './observability/health.service.js';
+export { ConnectionDrainService } from './shutdown/connection-drain.service.js';
 export { DeviceGrantService, UnknownUserCodeError } from './grants/device-grant.service.js';
 export { SigningKeyService, type SigningKeyInfo } from './tokens/signing-key.service.js';
 export { AccessTokenService } from './tokens/access-token.service.js';

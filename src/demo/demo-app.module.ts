@@ -5,6 +5,7 @@ import { DeviceGrantModule } from '../device-grant.module.js';
 import { DEFAULT_SCOPES } from '../device-grant.options.js';
 import { buildDataSourceOptions } from '../persistence/data-source-options.js';
 import { DeviceGrantResourceModule } from '../resource/device-grant-resource.module.js';
+import { ConnectionDrainService } from '../shutdown/connection-drain.service.js';
 import { DemoApiController } from './demo-api.controller.js';
 import { DEMO_LOCAL_STRATEGY, DemoLocalStrategy } from './demo-local.strategy.js';
 import { DEMO_CREDENTIALS, DemoSeedService } from './demo-seed.service.js';
@@ -52,7 +53,7 @@ export class DemoAppModule {
         DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock }),
       ],
       controllers: [DemoApiController],
-      providers: [...(config.seed === false ? [] : [DemoSeedService]), DemoUsersService, DemoLocalStrategy],
+      providers: [...(config.seed === false ? [] : [DemoSeedService]), DemoUsersService, DemoLocalStrategy, ConnectionDrainService],
     };
   }
 }

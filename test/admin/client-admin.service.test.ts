@@ -36,7 +36,7 @@ describe('ClientAdminService (in the server process, on an injected clock)', () 
   });
 
   test('grace 0 ends the old secret at once; a second rotation drops the first secret', async () => {
-    const { client, secret: first } = await clients.add({ name: 'Leaky', type: 'confidential' });
+    const { client, secret: first } = await clients.add({ name: 'Leaky', type: 'confidential', scopes: ['openid'] });
     const second = await clients.rotateSecret(client.clientId, 3600);
     const third = await clients.rotateSecret(client.clientId, 3600);
     assertOAuthError(await authorize(client.clientId, first!), 'invalid_client', 401);
@@ -63,6 +63,8 @@ describe('ClientAdminService (in the server process, on an injected clock)', () 
       assert.rejects(promise, (error: Error) => error instanceof ClientAdminError && message.test(error.message));
     await rejects(clients.add({ name: '', type: 'public' }), /needs a name/);
     await rejects(clients.add({ name: 'A\u0000B', type: 'public' }), /control characters/);
+    await rejects(clients.add({ name: 'x'.repeat(201), type: 'public' }), /longer than 200/);
+    await rejects(clients.add({ name: 'Lamps', type: 'public', accessTokenTtl: 86401 }), /from 1 to 86400, got 86401/);
     await rejects(clients.add({ name: 'Lamps', type: 'public', scopes: ['openid', 'root', 'sudo'] }), /unknown scopes "root", "sudo"; this server knows: openid, profile, offline_access, telemetry:write/);
     await rejects(clients.add({ name: 'Lamps', type: 'public', clientId: 'demo-confidential' }), /already exists/);
     await rejects(clients.add({ name: 'Lamps', type: 'public', clientId: 'has space' }), /is not valid/);
