@@ -48,7 +48,7 @@ export async function seedRefreshTokens(dataSource: DataSource, from: number, to
       const values: string[] = [];
       for (let i = start; i < Math.min(start + BATCH, to); i++) {
         values.push(
-          `('${benchId(2, i)}', '${benchRefreshTokenHash(i)}', '${benchId(3, i)}', '${benchId(4, i)}', '${client}', 'bench-user-${i}', 'openid offline_access', ${now}, ${expiresAt})`,
+          `('${benchId(2, i)}', '${benchRefreshTokenHash(i)}', '${benchId(3, i)}', '${benchId(4, i)}', '${client}', 'bench-user-${i}', 'openid profile offline_access', ${now}, ${expiresAt})`,
         );
       }
       await manager.query(`INSERT INTO "dg_refresh_token" (${REFRESH_COLUMNS}) VALUES ${values.join(', ')}`);

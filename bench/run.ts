@@ -42,7 +42,7 @@ const value = (name: string, fallback: string) => argv.find((a) => a.startsWith(
 const LOAD: LoadSettings = {
   connections: Number(value('connections', '50')),
   warmup: Number(value('warmup', '3')),
-  duration: Number(value('duration', '10')),
+  duration: Number(value('duration', '8')),
 };
 const ONLY = new RegExp(value('only', '.'));
 const PROFILE = flag('profile');

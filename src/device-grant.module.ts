@@ -8,6 +8,7 @@ import { ActivationService } from './activation/activation.service.js';
 import { RateLimitService } from './activation/rate-limit.service.js';
 import { SessionService } from './activation/session.service.js';
 import { CLOCK, systemClock } from './clock.js';
+import { DeviceGrantEvents } from './events/device-grant-events.service.js';
 import { HousekeepingService } from './housekeeping/housekeeping.service.js';
 import { ClientService } from './clients/client.service.js';
 import { DeviceAuthorizationController } from './device-authorization/device-authorization.controller.js';
@@ -108,6 +109,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       RateLimitService,
       ActivationService,
       HousekeepingService,
+      DeviceGrantEvents,
       DeviceGrantMetrics,
       MetricsInterceptor,
       HealthService,
@@ -129,7 +131,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         mountAt(MetricsController, routes.metrics),
       ],
       providers: [...(definition.providers ?? []), ...providers],
-      exports: [DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService, DeviceGrantMetrics, ClientAdminService],
+      exports: [DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService, DeviceGrantMetrics, ClientAdminService],
     };
   }
 }

@@ -88,3 +88,6 @@ export {
   bearerChallenge,
 } from './resource/bearer-errors.js';
 export { extractBearerToken, type BearerRequest } from './resource/bearer-token.js';
+export * from './events/device-grant-events.js';
+export { DeviceGrantEvents } from './events/device-grant-events.service.js';
+export { HousekeepingService, type PurgeReport } from './housekeeping/housekeeping.service.js';

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { In, type DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
+import { DeviceGrantEvent } from '../events/device-grant-events.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { RateLimitEntity } from '../persistence/entities/index.js';
@@ -27,6 +29,7 @@ export class RateLimitService {
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: DeviceGrantMetrics,
+    private readonly events: DeviceGrantEvents,
   ) {
     const activation = { ...DEFAULT_ACTIVATION_OPTIONS, ...options.activation };
     this.maxFailures = activation.maxFailures;
@@ -65,6 +68,13 @@ export class RateLimitService {
           { key, now, until: now + duration, max: maxFailures },
         );
         this.metrics.lockout(key.split(':')[0]);
+        const [purpose, scope] = key.split(':');
+        // Session keys are hashes of the session id: not worth exposing, so only IP lockouts name theirs.
+        this.events.emit(DeviceGrantEvent.Lockout, {
+          scope: `${purpose}:${scope}`,
+          ip: scope === 'ip' ? key.slice(`${purpose}:ip:`.length) : undefined,
+          until: now + duration,
+        });
       }
     }
   }

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Clock } from '../clock.js';
 import { DeviceGrantModule } from '../device-grant.module.js';
@@ -10,6 +11,7 @@ import { DemoApiController } from './demo-api.controller.js';
 import { DEMO_LOCAL_STRATEGY, DemoLocalStrategy } from './demo-local.strategy.js';
 import { DEMO_CREDENTIALS, DemoSeedService } from './demo-seed.service.js';
 import { DemoUsersService } from './demo-users.service.js';
+import { DemoEventLogService } from './demo-event-log.service.js';
 import { DemoUsers1764000000100 } from './demo-schema.migration.js';
 import { DemoUserEntity } from './demo-user.entity.js';
 
@@ -32,6 +34,7 @@ export class DemoAppModule {
     return {
       module: DemoAppModule,
       imports: [
+        EventEmitterModule.forRoot({ wildcard: true, delimiter: '.' }),
         TypeOrmModule.forRoot({
           ...buildDataSourceOptions({
             url: config.databaseUrl,
@@ -53,7 +56,7 @@ export class DemoAppModule {
         DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock }),
       ],
       controllers: [DemoApiController],
-      providers: [...(config.seed === false ? [] : [DemoSeedService]), DemoUsersService, DemoLocalStrategy, ConnectionDrainService],
+      providers: [...(config.seed === false ? [] : [DemoSeedService]), DemoUsersService, DemoLocalStrategy, ConnectionDrainService, DemoEventLogService],
     };
   }
 }

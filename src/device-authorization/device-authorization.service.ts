@@ -3,6 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
+import { DeviceGrantEvent } from '../events/device-grant-events.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { randomToken, sha256 } from '../crypto/secrets.js';
@@ -47,6 +49,7 @@ export class DeviceAuthorizationService {
     private readonly clients: ClientService,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly events: DeviceGrantEvents,
   ) {
     this.userCodeFormat = {
       alphabet: options.userCodeAlphabet,
@@ -82,7 +85,15 @@ export class DeviceAuthorizationService {
       requestIp: request.ip ? String(request.ip).slice(0, 64) : null,
       requestUserAgent: sanitizeHeader(request.headers['user-agent'], 400),
     };
-    const userCode = await this.insertWithFreshUserCode(base);
+    const { userCode, id } = await this.insertWithFreshUserCode(base);
+    this.events.emit(DeviceGrantEvent.GrantRequested, {
+      grantId: id,
+      clientId: client.clientId,
+      scope: base.scope,
+      deviceName: base.deviceName,
+      deviceModel: base.deviceModel,
+      ip: base.requestIp,
+    });
     const displayCode = formatUserCode(userCode, this.userCodeFormat);
     return {
       device_code: deviceCode,
@@ -95,9 +106,12 @@ export class DeviceAuthorizationService {
   }
 
   /** Inserts the grant; a user code taken by another grant is drawn again (the unique index decides). */
-  private async insertWithFreshUserCode(base: Omit<DeviceGrantEntity, 'id' | 'userCode'>): Promise<string> {
+  private async insertWithFreshUserCode(
+    base: Omit<DeviceGrantEntity, 'id' | 'userCode'>,
+  ): Promise<{ userCode: string; id: string }> {
     for (let attempt = 0; attempt < USER_CODE_ATTEMPTS; attempt++) {
       const userCode = generateUserCode(this.userCodeFormat);
+      const id = randomUUID();
       try {
         // updateEntity(false): nothing to read back, and on SQLite (no RETURNING in TypeORM) reading
         // back the columns that have defaults would cost a SELECT after every insert.
@@ -105,10 +119,10 @@ export class DeviceAuthorizationService {
           .createQueryBuilder()
           .insert()
           .into(DeviceGrantEntity)
-          .values({ ...base, id: randomUUID(), userCode })
+          .values({ ...base, id, userCode })
           .updateEntity(false)
           .execute();
-        return userCode;
+        return { userCode, id };
       } catch (error) {
         if (!(error instanceof QueryFailedError) || !isUniqueViolation(error)) throw error;
       }

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
+import { DeviceGrantEvent } from '../events/device-grant-events.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
@@ -30,6 +32,7 @@ export class DeviceGrantService {
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: DeviceGrantMetrics,
+    private readonly events: DeviceGrantEvents,
   ) {
     this.format = { alphabet: options.userCodeAlphabet, length: options.userCodeLength, mask: options.userCodeMask };
   }
@@ -78,6 +81,12 @@ export class DeviceGrantService {
     );
     if (result.affected !== 1) throw new UnknownUserCodeError();
     this.metrics.grantOutcome(decision.status);
-    return (await this.grants.findOneBy({ userCode: code }))!;
+    const grant = (await this.grants.findOneBy({ userCode: code }))!;
+    this.events.emit(decision.status === 'approved' ? DeviceGrantEvent.GrantApproved : DeviceGrantEvent.GrantDenied, {
+      grantId: grant.id,
+      clientId: grant.clientId,
+      subject: grant.subject ?? undefined,
+    });
+    return grant;
   }
 }

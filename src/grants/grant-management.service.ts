@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
+import { DeviceGrantEvent } from '../events/device-grant-events.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { DeviceGrantEntity, OAuthClientEntity } from '../persistence/entities/index.js';
 import { splitScope } from '../scopes/scope.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
@@ -38,6 +40,7 @@ export class GrantManagementService {
     private readonly refreshTokens: RefreshTokenService,
     private readonly accessTokens: AccessTokenService,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly events: DeviceGrantEvents,
   ) {}
 
   /**
@@ -91,6 +94,8 @@ export class GrantManagementService {
     );
     if (marked.affected !== 1) return false;
     await this.refreshTokens.revokeGrant(grantId);
+    const grant = await this.grants.findOneBy({ id: grantId });
+    this.events.emit(DeviceGrantEvent.TokenRevoked, { clientId: grant?.clientId ?? '', what: 'grant', grantId, subject });
     return true;
   }
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClientService } from '../clients/client.service.js';
+import { DeviceGrantEvent } from '../events/device-grant-events.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import type { OAuthClientEntity } from '../persistence/entities/index.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
@@ -19,6 +21,7 @@ export class RevocationService {
     private readonly clients: ClientService,
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenService,
+    private readonly events: DeviceGrantEvents,
   ) {}
 
   async revoke(request: OAuthHttpRequest): Promise<void> {
@@ -36,11 +39,22 @@ export class RevocationService {
     const row = await this.refreshTokens.find(token);
     if (!row || row.clientId !== client.clientId) return;
     await this.refreshTokens.revokeFamily(row.familyId);
+    this.events.emit(DeviceGrantEvent.TokenRevoked, {
+      clientId: client.clientId,
+      what: 'refresh_token_family',
+      grantId: row.grantId,
+      subject: row.subject,
+    });
   }
 
   private async revokeAccessToken(token: string, client: OAuthClientEntity): Promise<void> {
     const verified = await this.accessTokens.verify(token);
     if (!verified || verified.payload.client_id !== client.clientId) return;
     await this.accessTokens.revoke(verified.payload.jti);
+    this.events.emit(DeviceGrantEvent.TokenRevoked, {
+      clientId: client.clientId,
+      what: 'access_token',
+      subject: typeof verified.payload.sub === 'string' ? verified.payload.sub : undefined,
+    });
   }
 }

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
+import { DeviceGrantEvent } from '../events/device-grant-events.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { sha256 } from '../crypto/secrets.js';
@@ -34,6 +36,7 @@ export class DeviceCodeGrant {
     private readonly issuer: TokenIssuerService,
     private readonly refreshTokens: RefreshTokenService,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly events: DeviceGrantEvents,
   ) {}
 
   async handle(request: OAuthHttpRequest, params: FormParams): Promise<TokenResponse> {
@@ -48,7 +51,10 @@ export class DeviceCodeGrant {
     if (grant.status === 'redeemed') throw new InvalidGrant('the device code was already used');
     if (grant.status === 'denied') throw new AccessDenied('the user denied the request');
     const now = this.clock.now();
-    if (grant.expiresAt <= now) throw new ExpiredToken('the device code expired');
+    if (grant.expiresAt <= now) {
+      this.events.emit(DeviceGrantEvent.GrantExpired, { grantId: grant.id, clientId: grant.clientId });
+      throw new ExpiredToken('the device code expired');
+    }
     if (grant.status === 'pending') return this.pending(grant, now);
     return this.redeem(grant, now);
   }
@@ -124,11 +130,28 @@ export class DeviceCodeGrant {
       await this.refreshTokens.revokeGrant(grant.id);
       throw new InvalidGrant('the user disconnected this device');
     }
+    this.events.emit(DeviceGrantEvent.TokenIssued, {
+      grantId: grant.id,
+      clientId: grant.clientId,
+      subject: grant.subject!,
+      scope: grant.scope,
+      jti: jtiOf(response.access_token),
+      refreshToken: response.refresh_token !== undefined,
+    });
     return response;
   }
 
   private async wasDisconnected(grantId: string): Promise<boolean> {
     const row = await this.grants.findOne({ where: { id: grantId }, select: { id: true, revokedAt: true } });
     return row?.revokedAt !== null;
+  }
+}
+
+/** The `jti` of an access token we just signed (for events; never the token itself). */
+export function jtiOf(accessToken: string): string | undefined {
+  try {
+    return JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString('utf8')).jti;
+  } catch {
+    return undefined;
   }
 }

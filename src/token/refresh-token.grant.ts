@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ClientService } from '../clients/client.service.js';
 import { REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
+import { DeviceGrantEvent } from '../events/device-grant-events.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
+import { jtiOf } from './device-code.grant.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
 import { InvalidGrant } from '../oauth-errors/oauth-error.js';
 import { formatScope, parseScope } from '../scopes/scope.js';
@@ -21,6 +24,7 @@ export class RefreshTokenGrant {
     private readonly clients: ClientService,
     private readonly refreshTokens: RefreshTokenService,
     private readonly issuer: TokenIssuerService,
+    private readonly events: DeviceGrantEvents,
   ) {}
 
   async handle(request: OAuthHttpRequest, params: FormParams): Promise<TokenResponse> {
@@ -54,6 +58,14 @@ export class RefreshTokenGrant {
       await this.refreshTokens.revokeFamily(used.familyId);
       throw new InvalidGrant('the refresh token was revoked');
     }
+    this.events.emit(DeviceGrantEvent.TokenRefreshed, {
+      grantId: used.grantId,
+      clientId: client.clientId,
+      subject: used.subject,
+      scope: subject.accessScope,
+      jti: jtiOf(response.access_token),
+      refreshToken: true,
+    });
     return response;
   }
 }

@@ -3,6 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
+import { DeviceGrantEvent } from '../events/device-grant-events.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { randomToken, sha256 } from '../crypto/secrets.js';
 import { InvalidGrant, InvalidScope } from '../oauth-errors/oauth-error.js';
 import { splitScope } from '../scopes/scope.js';
@@ -29,6 +31,7 @@ export class RefreshTokenService {
     @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
     private readonly accessTokens: AccessTokenService,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly events: DeviceGrantEvents,
   ) {}
 
   /** A refresh token row (not yet saved) starting or continuing a family. */
@@ -67,6 +70,7 @@ export class RefreshTokenService {
     if (row.revokedAt !== null) throw new InvalidGrant('the refresh token was revoked');
     if (row.usedAt !== null) {
       await this.revokeFamily(row.familyId);
+      this.reuseDetected(row);
       throw new InvalidGrant('the refresh token was already used; its family is revoked');
     }
     if (row.expiresAt <= now) throw new InvalidGrant('the refresh token expired');
@@ -76,9 +80,19 @@ export class RefreshTokenService {
     const taken = await this.tokens.update({ id: row.id, usedAt: IsNull(), revokedAt: IsNull() }, { usedAt: now });
     if (taken.affected !== 1) {
       await this.revokeFamily(row.familyId);
+      this.reuseDetected(row);
       throw new InvalidGrant('the refresh token was already used; its family is revoked');
     }
     return row;
+  }
+
+  private reuseDetected(row: RefreshTokenEntity): void {
+    this.events.emit(DeviceGrantEvent.RefreshReuseDetected, {
+      familyId: row.familyId,
+      grantId: row.grantId,
+      clientId: row.clientId,
+      subject: row.subject,
+    });
   }
 
   /** Revokes every live token of a family, and the access tokens issued with them. @see RFC 7009 §2.1 */

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DeviceGrantEvent } from '../../src/events/device-grant-events.js';
+import { poll, refresh, requestDeviceCode } from '../support/device-flow.js';
+import { post } from '../support/http.js';
+import { startServer, TestClock, type TestServer } from '../support/test-server.js';
+import { Visitor } from '../support/visitor.js';
+
+describe('events', () => {
+  const clock = new TestClock();
+  let server: TestServer;
+  const seen: { name: string; payload: Record<string, unknown> }[] = [];
+
+  before(async () => {
+    server = await startServer({ clock });
+    server.app.get(EventEmitter2).onAny((name, payload) => {
+      seen.push({ name: String(name), payload: payload as Record<string, unknown> });
+    });
+  });
+  after(() => server.close());
+
+  const named = (name: string) => seen.filter((event) => event.name === name);
+
+  test('a device\'s life emits requested, approved, issued, refreshed, reuse detected, revoked; denied, expired and lockout too; no secret in any payload', async () => {
+    const secrets: string[] = [];
+    const code = await requestDeviceCode(server.url, { scope: 'openid offline_access', device_name: 'Events TV' });
+    secrets.push(code.device_code);
+    const requested = named(DeviceGrantEvent.GrantRequested).at(-1)!;
+    assert.equal(requested.payload.clientId, 'demo-device');
+    assert.equal(requested.payload.deviceName, 'Events TV');
+    const grantId = requested.payload.grantId;
+
+    await server.grants.approve(code.user_code, 'alice');
+    assert.deepEqual(named(DeviceGrantEvent.GrantApproved).at(-1)!.payload.grantId, grantId);
+    const tokens = await poll(server.url, code.device_code);
+    secrets.push(tokens.body.access_token, tokens.body.refresh_token);
+    const issued = named(DeviceGrantEvent.TokenIssued).at(-1)!.payload;
+    assert.equal(issued.grantId, grantId);
+    assert.equal(issued.subject, 'alice');
+    assert.equal(issued.refreshToken, true);
+    assert.match(String(issued.jti), /^[0-9a-f-]{36}$/);
+
+    const rotated = await refresh(server.url, tokens.body.refresh_token);
+    secrets.push(rotated.body.refresh_token, rotated.body.access_token);
+    assert.equal(named(DeviceGrantEvent.TokenRefreshed).length, 1);
+    await refresh(server.url, tokens.body.refresh_token);
+    assert.equal(named(DeviceGrantEvent.RefreshReuseDetected).at(-1)!.payload.grantId, grantId);
+    await post(`${server.url}/oauth/revoke`, { token: rotated.body.refresh_token, client_id: 'demo-device' });
+    assert.equal(named(DeviceGrantEvent.TokenRevoked).at(-1)!.payload.what, 'refresh_token_family');
+
+    const denied = await requestDeviceCode(server.url);
+    await server.grants.deny(denied.user_code);
+    assert.equal(named(DeviceGrantEvent.GrantDenied).length, 1);
+    const expiring = await requestDeviceCode(server.url);
+    clock.advance(601);
+    await poll(server.url, expiring.device_code);
+    assert.equal(named(DeviceGrantEvent.GrantExpired).length, 1);
+
+    const visitor = Visitor.at(server.url);
+    let page = await visitor.request('/activate');
+    for (let i = 0; i < 5; i++) {
+      page = await visitor.request('/activate', { csrf: Visitor.csrf(page.text), user_code: `BBBB-BBB${'CDFGH'[i]}` });
+    }
+    const lockouts = named(DeviceGrantEvent.Lockout);
+    assert.ok(lockouts.some((event) => event.payload.scope === 'code:ip' && event.payload.ip === '127.0.0.1'));
+
+    const everything = JSON.stringify(seen);
+    for (const secret of secrets) assert.ok(!everything.includes(secret), 'an event carried a secret');
+  });
+});
