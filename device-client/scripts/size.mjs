@@ -17,9 +17,22 @@ const kb = (n) => `${(n / 1024).toFixed(2)} KiB (${n} B)`;
 
 async function minify(code) {
   try {
-    const { transform } = await import('esbuild');
-    return { tool: 'esbuild', code: (await transform(code, { minify: true, format: 'esm' })).code };
-  } catch {}
+    // The library as a consumer ships it: dist/index.js bundled (node built-ins stay external) and minified.
+    const { build } = await import('esbuild');
+    const result = await build({
+      entryPoints: [join(root, 'dist', 'index.js')],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'node',
+      external: ['qrcode'],
+      write: false,
+      logLevel: 'silent',
+    });
+    return { tool: 'esbuild bundle', code: result.outputFiles[0].text };
+  } catch (error) {
+    if (process.env.DEBUG) console.error(error);
+  }
   try {
     const { minify: terser } = await import('terser');
     return { tool: 'terser', code: (await terser(code, { module: true })).code };
