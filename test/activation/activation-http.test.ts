@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { poll, requestDeviceCode } from '../support/device-flow.js';
 import { get } from '../support/http.js';
 import { assertOAuthError } from '../support/oauth-assertions.js';
-import { ADAPTERS, startServer, TestClock, type TestServer } from '../support/test-server.js';
+import { ADAPTERS, startServer, tempSqlite, TestClock, type TestServer } from '../support/test-server.js';
 import { Visitor } from '../support/visitor.js';
 
 for (const adapter of ADAPTERS) {
@@ -109,3 +109,26 @@ for (const adapter of ADAPTERS) {
     });
   });
 }
+
+describe('sign-in sessions', () => {
+  test('survive a server restart (the cookie key is in the database)', async () => {
+    const db = tempSqlite();
+    let server = await startServer({ databaseUrl: db.url });
+    try {
+      const code = await requestDeviceCode(server.url);
+      let visitor = Visitor.at(server.url);
+      await visitor.openConsent(code.user_code); // signs in
+      const port = Number(new URL(server.url).port);
+      await server.close();
+      server = await startServer({ databaseUrl: db.url, port }); // same issuer
+      visitor = Object.assign(Visitor.at(server.url), { cookie: (visitor as unknown as { cookie: string }).cookie });
+      const page = await visitor.request('/activate/confirm');
+      assert.equal(page.status, 200);
+      assert.match(page.text, /Connect this device\?/, 'still signed in, still confirming the same code');
+      assert.doesNotMatch(page.text, /name="password"/);
+    } finally {
+      await server.close();
+      db.cleanup();
+    }
+  });
+});
