@@ -260,44 +260,89 @@ interface MillionResult {
 const LIVE_SMALL = 1_000;
 const LIVE_LARGE = 1_000_000;
 
-async function latencies(server: ServerChild, indices: number[]) {
-  const [pollWarm, pollMeasured, approveWarm, approveMeasured] = [
-    indices.slice(0, 200),
-    indices.slice(200, 600),
-    indices.slice(600, 650),
-    indices.slice(650, 1000),
-  ];
-  await timedPolls(server.url, pollWarm);
-  const polls = await timedPolls(server.url, pollMeasured);
-  await server.call('approveTimed', { indices: approveWarm });
-  const approves = await server.call<number[]>('approveTimed', { indices: approveMeasured });
+/** What one server's grants get measured with: warm-up first, then measured rounds. */
+interface LatencyPlan {
+  server: ServerChild;
+  pollWarm: number[];
+  pollRounds: number[][];
+  approveWarm: number[];
+  approveRounds: number[][];
+}
+
+const LATENCY_ROUNDS = 4;
+
+/** 1,000 grant indices: 200 poll warm-up, 400 polls in rounds, 50 approve warm-up, 350 approves in rounds. */
+function plan(server: ServerChild, indices: number[]): LatencyPlan {
+  const rounds = (list: number[]) => {
+    const size = Math.ceil(list.length / LATENCY_ROUNDS);
+    return Array.from({ length: LATENCY_ROUNDS }, (_, r) => list.slice(r * size, (r + 1) * size));
+  };
+  return {
+    server,
+    pollWarm: indices.slice(0, 200),
+    pollRounds: rounds(indices.slice(200, 600)),
+    approveWarm: indices.slice(600, 650),
+    approveRounds: rounds(indices.slice(650, 1000)),
+  };
+}
+
+/**
+ * Measures two servers (1k and 1M live grants) in alternating rounds, A B B A A B B A, after warming
+ * both, so neither gets the advantage of going second (warm JIT, quieter machine) or first.
+ */
+async function alternatingLatencies(small: LatencyPlan, large: LatencyPlan) {
   const ms = (values: number[]) => {
     const { p50, p99 } = summarise(values);
     return { p50: p50 / 1000, p99: p99 / 1000 };
   };
-  return { poll: ms(polls.micros), approve: ms(approves), unexpected: polls.unexpected };
+  const results = new Map<LatencyPlan, { polls: number[]; approves: number[]; unexpected: number }>([
+    [small, { polls: [], approves: [], unexpected: 0 }],
+    [large, { polls: [], approves: [], unexpected: 0 }],
+  ]);
+  for (const p of [small, large]) {
+    await timedPolls(p.server.url, p.pollWarm);
+    await p.server.call('approveTimed', { indices: p.approveWarm });
+  }
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    const order = round % 2 === 0 ? [small, large] : [large, small];
+    for (const p of order) {
+      const polls = await timedPolls(p.server.url, p.pollRounds[round]);
+      const result = results.get(p)!;
+      result.polls.push(...polls.micros);
+      result.unexpected += polls.unexpected;
+    }
+    for (const p of order) results.get(p)!.approves.push(...(await p.server.call<number[]>('approveTimed', { indices: p.approveRounds[round] })));
+  }
+  const summary = (p: LatencyPlan) => ({ poll: ms(results.get(p)!.polls), approve: ms(results.get(p)!.approves) });
+  return { small: summary(small), large: summary(large), unexpected: results.get(small)!.unexpected + results.get(large)!.unexpected };
 }
 
 async function millionLive(db: 'sqlite' | 'postgres'): Promise<void> {
   log(`1M live grants on ${db}: seeding and measuring (takes a while)`);
-  const outcome = await withServer('device-grant', db, `million-${db}`, async (server) => {
-    await server.call('seedGrants', { from: 0, to: LIVE_SMALL });
-    const small = await latencies(server, Array.from({ length: LIVE_SMALL }, (_, i) => i));
-    const started = Date.now();
-    const CHUNK = 100_000;
-    for (let from = LIVE_SMALL; from < LIVE_LARGE; from += CHUNK) {
-      await server.call('seedGrants', { from, to: Math.min(from + CHUNK, LIVE_LARGE) });
-      log(`  ${db}: ${Math.min(from + CHUNK, LIVE_LARGE).toLocaleString('en')} grants`);
-    }
-    await server.call('analyze');
-    const seedSeconds = (Date.now() - started) / 1000;
-    const count = await server.call<number>('countGrants');
-    if (count !== LIVE_LARGE) throw new Error(`expected ${LIVE_LARGE} grants, found ${count}`);
-    // 1,000 distinct grants spread over the whole table, none of them touched before.
-    const picked = new Set<number>();
-    while (picked.size < 1000) picked.add(LIVE_SMALL + Math.floor(Math.random() * (LIVE_LARGE - LIVE_SMALL)));
-    const large = await latencies(server, [...picked]);
-    return { db, seedSeconds, small, large, unexpected: small.unexpected + large.unexpected };
+  // Two servers, each with its own database: one with 1k live grants, one with 1M.
+  const outcome = await withServer('device-grant', db, `million-${db}-small`, async (smallServer) => {
+    await smallServer.call('seedGrants', { from: 0, to: LIVE_SMALL });
+    await smallServer.call('analyze');
+    return withServer('device-grant', db, `million-${db}-large`, async (server) => {
+      const started = Date.now();
+      const CHUNK = 100_000;
+      for (let from = 0; from < LIVE_LARGE; from += CHUNK) {
+        await server.call('seedGrants', { from, to: Math.min(from + CHUNK, LIVE_LARGE) });
+        log(`  ${db}: ${Math.min(from + CHUNK, LIVE_LARGE).toLocaleString('en')} grants`);
+      }
+      await server.call('analyze');
+      const seedSeconds = (Date.now() - started) / 1000;
+      const count = await server.call<number>('countGrants');
+      if (count !== LIVE_LARGE) throw new Error(`expected ${LIVE_LARGE} grants, found ${count}`);
+      // 1,000 distinct grants spread over the whole table, none of them touched before.
+      const picked = new Set<number>();
+      while (picked.size < 1000) picked.add(Math.floor(Math.random() * LIVE_LARGE));
+      const measured = await alternatingLatencies(
+        plan(smallServer, Array.from({ length: LIVE_SMALL }, (_, i) => i)),
+        plan(server, [...picked]),
+      );
+      return { db, seedSeconds, ...measured };
+    });
   });
   million.push('skip' in outcome ? { db, skipped: outcome.skip } : outcome);
 }
@@ -493,7 +538,7 @@ function markdown(meta: Record<string, string>, targetList: Target[]): string {
     out.push('## 1,000 vs 1,000,000 live grants (single requests, one at a time)', '');
     out.push(
       table(
-        ['db', 'poll p50 ms 1k → 1M', 'poll p99 ms 1k → 1M', 'approve p50 ms 1k → 1M', 'approve p99 ms 1k → 1M', 'ratios (p50/p99 poll, p50/p99 approve)', 'bulk insert 999k s'],
+        ['db', 'poll p50 ms 1k → 1M', 'poll p99 ms 1k → 1M', 'approve p50 ms 1k → 1M', 'approve p99 ms 1k → 1M', 'ratios (p50/p99 poll, p50/p99 approve)', 'bulk insert 1M s'],
         million.map((m) =>
           m.skipped || !m.small || !m.large
             ? [m.db, 'skipped', '', '', '', '', m.skipped ?? '']
@@ -511,7 +556,7 @@ function markdown(meta: Record<string, string>, targetList: Target[]): string {
         ),
       ),
       '',
-      'Poll: HTTP from the load-generator process, 400 polls of distinct pending grants after 200 warm-up polls. Approve: `DeviceGrantService.approve()` timed inside the server process, 350 after 50 warm-up. At 1M the grants are picked at random over the whole table.',
+      'Two servers side by side, one with 1k live grants and one with 1M, both warmed up first and then measured in alternating rounds (1k, 1M, 1M, 1k, …) so that neither profits from going first or second. Poll: HTTP from the load-generator process, 400 polls of distinct pending grants per server (after 200 warm-up polls). Approve: `DeviceGrantService.approve()` timed inside the server process, 350 per server (after 50 warm-up). At 1M the grants are picked at random over the whole table.',
       '',
     );
   }

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { InvalidRequest } from '../oauth-errors/oauth-error.js';
 
 /** The parts of an HTTP request the OAuth endpoints read; both the Express and the Fastify request fit. */
@@ -11,6 +12,10 @@ export interface OAuthHttpRequest {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Parsed parameters by request object (a request's body does not change once read). */
+const PARSED = new WeakMap<object, FormParams>();
+const PERCENT_HEX = /^[0-9A-Fa-f]{2}$/;
+
 /**
  * The parameters of an `application/x-www-form-urlencoded` body, checked once for every endpoint:
  * empty values count as absent, unknown parameters are ignored, and a repeated or bracketed
@@ -20,7 +25,19 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export class FormParams {
   private constructor(private readonly values: ReadonlyMap<string, string>) {}
 
+  /**
+   * The parameters of a request, parsed once per request: the token endpoint and the metrics
+   * interceptor (which reads `grant_type` after the answer) both ask.
+   */
   static from(request: OAuthHttpRequest): FormParams {
+    const parsed = PARSED.get(request);
+    if (parsed) return parsed;
+    const params = FormParams.read(request);
+    PARSED.set(request, params);
+    return params;
+  }
+
+  private static read(request: OAuthHttpRequest): FormParams {
     const contentType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (contentType !== 'application/x-www-form-urlencoded') {
       throw new InvalidRequest('Content-Type must be application/x-www-form-urlencoded');
@@ -48,11 +65,14 @@ export class FormParams {
     const values = new Map<string, string>();
     const seen = new Set<string>();
     if (raw.length === 0) return new FormParams(values);
+    // Without '%', '+' or bytes above 0x7F (a poll's body, usually) every component decodes to itself.
+    const plain = raw.indexOf(0x25) < 0 && raw.indexOf(0x2b) < 0 && isAscii(raw);
+    const decode = plain ? (component: string) => component : decodeFormComponent;
     for (const pair of raw.toString('latin1').split('&')) {
       if (pair === '') continue;
       const equals = pair.indexOf('=');
-      const name = decodeFormComponent(equals < 0 ? pair : pair.slice(0, equals));
-      const value = equals < 0 ? '' : decodeFormComponent(pair.slice(equals + 1));
+      const name = decode(equals < 0 ? pair : pair.slice(0, equals));
+      const value = equals < 0 ? '' : decode(pair.slice(equals + 1));
       if (name.includes('[')) throw new InvalidRequest(`bracketed parameter ${printable(name)} is not supported`);
       if (seen.has(name)) throw new InvalidRequest(`parameter ${printable(name)} is repeated`);
       seen.add(name);
@@ -82,7 +102,7 @@ function decodeFormComponent(latin1: string): string {
     if (char === 0x2b) bytes.push(0x20);
     else if (char === 0x25) {
       const hex = latin1.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new InvalidRequest('the request body has malformed percent-encoding');
+      if (!PERCENT_HEX.test(hex)) throw new InvalidRequest('the request body has malformed percent-encoding');
       bytes.push(parseInt(hex, 16));
       i += 2;
     } else bytes.push(char);

@@ -12,7 +12,13 @@ export abstract class OAuthError extends Error {
   readonly headers: Record<string, string> = {};
 
   constructor(readonly description?: string) {
+    // An OAuth error is an answer, not a fault: nothing reads its stack (the filter serialises code
+    // and description; only unexpected errors are logged with theirs). Capturing one walked the
+    // whole Nest/rxjs call stack on every pending poll, a visible share of the poll's CPU.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(description);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
   }
 }

@@ -26,9 +26,36 @@ export const SLOW_DOWN_INCREMENT = 5;
  * is decided by conditional updates in the database, not in process memory.
  * @see RFC 8628 §3.4–3.5
  */
+/** The columns of a grant a poll decides on. */
+interface PolledGrant {
+  id: string;
+  clientId: string;
+  status: DeviceGrantEntity['status'];
+  interval: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  subject: string | null;
+  scope: string;
+}
+
+/** A poll's statements as fixed SQL, per dialect. */
+interface PollSql {
+  /** The pending, on-time poll: stamps `last_polled_at` and decides it all in one conditional update. */
+  pollOnTime: string;
+  /** Everything else: read the grant to find out which answer it gets. */
+  find: string;
+  slowDown: string;
+}
+
+/**
+ * The "authorize handler": the device polls with its device code until the user decides.
+ * Everything that must hold across instances and restarts (the grown interval, single redemption)
+ * is decided by conditional updates in the database, not in process memory.
+ * @see RFC 8628 §3.4–3.5
+ */
 @Injectable()
 export class DeviceCodeGrant {
-  private pollSql?: { pollOnTime: string; slowDown: string };
+  private pollSql?: PollSql;
 
   constructor(
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
@@ -39,49 +66,98 @@ export class DeviceCodeGrant {
     private readonly events: DeviceGrantEvents,
   ) {}
 
-  async handle(request: OAuthHttpRequest, params: FormParams): Promise<TokenResponse> {
+  /**
+   * @param receivedAt when the request arrived (ms since the epoch): the poll is stamped with it, not
+   *   with the moment the database gets to it, so time a request spends queued in this server under
+   *   load cannot make a device that keeps its interval look too fast.
+   */
+  async handle(request: OAuthHttpRequest, params: FormParams, receivedAt = this.clock.now()): Promise<TokenResponse> {
     const client = await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE);
     const deviceCode = params.require('device_code');
-    const grant = DEVICE_CODE.test(deviceCode)
-      ? await this.grants.findOneBy({ deviceCodeHash: sha256(deviceCode) })
-      : null;
+    if (!DEVICE_CODE.test(deviceCode)) throw new InvalidGrant('the device code is invalid');
+    const deviceCodeHash = sha256(deviceCode);
+    const now = receivedAt;
+    // Most polls are a well-behaved device asking about a pending grant: one conditional update
+    // answers those (it holds every condition the checks below would test). Any other poll falls
+    // through to reading the grant, as it always did.
+    if (await this.stampOnTimePoll(deviceCodeHash, client.clientId, now)) {
+      throw new AuthorizationPending('the user has not yet approved the request');
+    }
+    const grant = await this.find(deviceCodeHash);
     if (!grant) throw new InvalidGrant('the device code is invalid');
     if (grant.clientId !== client.clientId) throw new InvalidGrant('the device code was issued to another client');
     if (grant.revokedAt !== null) throw new InvalidGrant('the user disconnected this device');
     if (grant.status === 'redeemed') throw new InvalidGrant('the device code was already used');
     if (grant.status === 'denied') throw new AccessDenied('the user denied the request');
-    const now = this.clock.now();
     if (grant.expiresAt <= now) {
       this.events.emit(DeviceGrantEvent.GrantExpired, { grantId: grant.id, clientId: grant.clientId });
       throw new ExpiredToken('the device code expired');
     }
-    if (grant.status === 'pending') return this.pending(grant, now);
+    if (grant.status === 'pending') return this.tooFast(grant, now);
     return this.redeem(grant, now);
   }
 
   /**
-   * Records the poll; a poll sooner than the grant's interval after the previous one is `slow_down`
-   * and grows the interval for good. The first poll is never too early.
+   * Records an on-time poll of a pending, live grant of this client; false when the grant is not
+   * that (unknown, another client's, decided, disconnected, expired) or the poll is too early.
+   * The first poll is never too early.
    */
-  private async pending(grant: DeviceGrantEntity, now: number): Promise<never> {
-    const onTime = await this.execute(this.sql.pollOnTime, [now, grant.id]);
-    if (onTime === 1) throw new AuthorizationPending('the user has not yet approved the request');
+  private async stampOnTimePoll(deviceCodeHash: string, clientId: string, now: number): Promise<boolean> {
+    return (await this.execute(this.sql.pollOnTime, [now, deviceCodeHash, clientId])) === 1;
+  }
+
+  /**
+   * A pending, live grant whose on-time update did not match: the poll came sooner than the grant's
+   * interval after the previous one (a grant never returns to pending once decided, and is never
+   * reconnected), so it is `slow_down`, which grows the interval for good.
+   */
+  private async tooFast(grant: PolledGrant, now: number): Promise<never> {
     await this.execute(this.sql.slowDown, [now, grant.id]);
     throw new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`);
   }
 
+  /** The grant with this device code hash, read with fixed SQL (no query building or entity mapping). */
+  private async find(deviceCodeHash: string): Promise<PolledGrant | null> {
+    const rows: Record<string, unknown>[] = await this.grants.manager.connection.query(this.sql.find, [deviceCodeHash]);
+    const row = rows[0];
+    if (!row) return null;
+    // PostgreSQL returns bigint columns as strings.
+    return {
+      id: row.id as string,
+      clientId: row.client_id as string,
+      status: row.status as PolledGrant['status'],
+      interval: Number(row.poll_interval),
+      expiresAt: Number(row.expires_at),
+      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      subject: row.subject as string | null,
+      scope: row.scope as string,
+    };
+  }
+
   /**
-   * The two conditional updates of a poll as fixed SQL: the poll is the hot path, and building them
-   * with the query builder on every request cost more CPU than running them.
+   * The poll's statements as fixed SQL: the poll is the hot path, and building them with the query
+   * builder on every request cost more CPU than running them.
    */
-  private get sql(): { pollOnTime: string; slowDown: string } {
+  private get sql(): PollSql {
     if (!this.pollSql) {
+      const postgres = this.grants.manager.connection.options.type === 'postgres';
       // $1/$2 on PostgreSQL; ?1/?2 on SQLite (numbered, so $1 can be used twice).
-      const p = this.grants.manager.connection.options.type === 'postgres' ? (n: number) => `$${n}` : (n: number) => `?${n}`;
+      const p = postgres ? (n: number) => `$${n}` : (n: number) => `?${n}`;
       this.pollSql = {
         pollOnTime:
-          `UPDATE "dg_device_grant" SET "last_polled_at" = ${p(1)} WHERE "id" = ${p(2)} AND "status" = 'pending'` +
+          `UPDATE "dg_device_grant" SET "last_polled_at" = ${p(1)}` +
+          // PostgreSQL: this transaction only stamps `last_polled_at`, so it need not wait for its
+          // commit to reach the disk (set_config(..., true) lasts until the end of this statement's
+          // implicit transaction). A crash may forget the last ~0.6 s of stamps, which only means
+          // the next poll of those devices is not checked against the previous one; a slow_down's
+          // interval growth, approval and redemption are other statements and stay durable.
+          (postgres ? ` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "async_commit"` : '') +
+          ` WHERE "device_code_hash" = ${p(2)} AND "client_id" = ${p(3)} AND "status" = 'pending'` +
+          ` AND "revoked_at" IS NULL AND "expires_at" > ${p(1)}` +
           ` AND ("last_polled_at" IS NULL OR "last_polled_at" + "poll_interval" * 1000 <= ${p(1)})`,
+        find:
+          `SELECT "id", "client_id", "status", "poll_interval", "expires_at", "revoked_at", "subject", "scope"` +
+          ` FROM "dg_device_grant" WHERE "device_code_hash" = ${p(1)}`,
         slowDown:
           `UPDATE "dg_device_grant" SET "poll_interval" = "poll_interval" + ${SLOW_DOWN_INCREMENT}, "last_polled_at" = ${p(1)}` +
           ` WHERE "id" = ${p(2)} AND "status" = 'pending'`,
@@ -101,7 +177,7 @@ export class DeviceCodeGrant {
   }
 
   /** Exactly once: only the poll whose conditional update flips `approved` to `redeemed` gets tokens. */
-  private async redeem(grant: DeviceGrantEntity, now: number): Promise<TokenResponse> {
+  private async redeem(grant: PolledGrant, now: number): Promise<TokenResponse> {
     const taken = await this.grants.update(
       { id: grant.id, status: 'approved', revokedAt: IsNull() },
       { status: 'redeemed', redeemedAt: now },

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../clock.js';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { UnsupportedGrantType } from '../oauth-errors/oauth-error.js';
@@ -12,12 +13,15 @@ export class TokenService {
   constructor(
     private readonly deviceCode: DeviceCodeGrant,
     private readonly refreshToken: RefreshTokenGrant,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   token(request: OAuthHttpRequest): Promise<TokenResponse> {
+    // Read first, before any awaited work: a poll is stamped with the time it arrived.
+    const receivedAt = this.clock.now();
     const params = FormParams.from(request);
     const grantType = params.require('grant_type');
-    if (grantType === DEVICE_CODE_GRANT_TYPE) return this.deviceCode.handle(request, params);
+    if (grantType === DEVICE_CODE_GRANT_TYPE) return this.deviceCode.handle(request, params, receivedAt);
     if (grantType === REFRESH_TOKEN_GRANT_TYPE) return this.refreshToken.handle(request, params);
     throw new UnsupportedGrantType('the grant type is not supported');
   }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { DeviceClient, MemoryTokenStore } from '@device-grant-kit/device-client';
 import { poll, requestDeviceCode } from '../support/device-flow.js';
+import { recordingFetch, sharedClock } from '../support/device-client-harness.js';
 import { browserSkipReason, launchChromium, screenshot, VIEWPORTS } from '../support/browser.js';
 import { post } from '../support/http.js';
 import { assertOAuthError } from '../support/oauth-assertions.js';
@@ -33,19 +35,34 @@ describe('the activation page in a real browser', { skip }, () => {
   }
 
   for (const viewport of VIEWPORTS) {
-    test(`open verification_uri_complete, sign in, approve: the device gets its token (${viewport.width} px)`, async () => {
-      const code = await requestDeviceCode(server.url, {
+    test(`the device-client asks for a code; a person opens verification_uri_complete, signs in, approves; the device gets its token (${viewport.width} px)`, async () => {
+      // The real device package is the device. Its waits move the server's clock (5 s of virtual time
+      // per 100 ms of real time), so it polls at its interval while the browser works in real time.
+      const deviceClock = sharedClock(clock);
+      deviceClock.onSleep = () => new Promise((resolve) => setTimeout(resolve, 100));
+      const recorder = recordingFetch(() => clock.now());
+      const device = new DeviceClient({
+        fetch: recorder.fetch,
+        issuer: server.url,
+        clientId: 'demo-device',
         scope: 'openid profile offline_access',
-        device_name: 'Kitchen sensor',
-        device_model: 'TH-2',
-        device_serial: 'SN-0042',
+        device: { name: 'Kitchen sensor', model: 'TH-2', serial: 'SN-0042' },
+        store: new MemoryTokenStore(),
+        clock: deviceClock,
       });
-      assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
+      const pending = await device.start();
+      let slowDowns = 0;
+      const polling = device.poll(pending, {
+        onSlowDown: () => {
+          slowDowns++;
+        },
+      });
+
       const context = await browser.newContext({ viewport, locale: 'en-US' });
       const page = await context.newPage();
-      await page.goto(code.verification_uri_complete);
+      await page.goto(pending.verificationUriComplete!);
       assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Sign in');
-      assert.equal(await page.locator('.usercode').textContent(), code.user_code);
+      assert.equal(await page.locator('.usercode').textContent(), pending.userCode);
       await screenshot(page, 'sign-in');
       await page.getByLabel('Username').fill('alice');
       await page.getByLabel('Password').fill('alice-password');
@@ -53,7 +70,7 @@ describe('the activation page in a real browser', { skip }, () => {
 
       await page.getByRole('heading', { name: 'Connect this device?' }).waitFor();
       assert.ok(!page.url().includes('user_code'), 'the code left the address bar');
-      assert.equal(await page.locator('#user-code').textContent(), code.user_code);
+      assert.equal(await page.locator('#user-code').textContent(), pending.userCode);
       assert.match(await page.locator('body').innerText(), /Check that this matches the code on your device/);
       assert.equal(await page.locator('#client-name').textContent(), 'Demo device');
       const scopes = await page.locator('#scopes li').allTextContents();
@@ -69,15 +86,16 @@ describe('the activation page in a real browser', { skip }, () => {
       assert.match(await page.locator('.warning').textContent() ?? '', /gives this device access to your account/);
       await screenshot(page, 'consent');
 
-      // Nothing is approved by merely opening the pages.
-      assertOAuthError(await poll(server.url, code.device_code), 'slow_down');
       await page.getByRole('button', { name: 'Approve' }).click();
       await page.getByRole('heading', { name: 'Device connected' }).waitFor();
       await screenshot(page, 'approved');
-      clock.advance(10); // the grown interval after slow_down
-      const tokens = await poll(server.url, code.device_code);
-      assert.equal(tokens.status, 200, tokens.text);
-      assert.equal(tokens.body.scope, 'openid profile offline_access');
+      const tokens = await polling;
+      assert.equal(tokens.scope, 'openid profile offline_access');
+      assert.ok(tokens.refreshToken);
+      assert.equal(slowDowns, 0, `a device that keeps its interval never gets slow_down: ${JSON.stringify(recorder.tokenRequests().map((e) => [e.at - pending.requestedAt, e.status, e.error ?? e.failure]))}`);
+      const me = await device.fetchWithToken(`${server.url}/api/me`);
+      assert.equal(me.status, 200);
+      assert.equal((await me.json()).sub, 'alice');
       await context.close();
     });
   }

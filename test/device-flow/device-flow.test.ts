@@ -6,6 +6,7 @@ import { basic, get, post } from '../support/http.js';
 import { assertNoStore, assertOAuthError } from '../support/oauth-assertions.js';
 import { ADAPTERS, startServer, tempSqlite, TestClock, type TestServer } from '../support/test-server.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../../src/constants.js';
+import { DeviceCodeGrant } from '../../src/token/device-code.grant.js';
 
 for (const adapter of ADAPTERS) {
   describe(`device flow end to end (${adapter})`, () => {
@@ -83,6 +84,27 @@ for (const adapter of ADAPTERS) {
       for (let i = 0; i < 5; i++) {
         clock.advance(15);
         assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
+      }
+    });
+
+    test('an approval landing between a poll\'s read and its write gives tokens, not slow_down', async () => {
+      const code = await requestDeviceCode(server.url);
+      const grant = server.app.get(DeviceCodeGrant) as unknown as { execute(sql: string, params: unknown[]): Promise<number> };
+      const execute = grant.execute.bind(grant);
+      let raced = false;
+      grant.execute = async (sql, params) => {
+        if (!raced) {
+          raced = true;
+          await server.grants.approve(code.user_code, 'alice'); // the person approves right now
+        }
+        return execute(sql, params);
+      };
+      try {
+        const answer = await poll(server.url, code.device_code);
+        assert.ok(raced);
+        assert.equal(answer.status, 200, answer.text);
+      } finally {
+        grant.execute = execute;
       }
     });
 
