@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { SignJWT, createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { In, IsNull, LessThan, type Repository } from 'typeorm';
+import { In, IsNull, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
@@ -28,20 +28,14 @@ export interface VerifiedAccessToken {
   record: AccessTokenEntity;
 }
 
-/** Expired records are deleted at most this often. */
-const PURGE_EVERY_MS = 10 * 60_000;
-
 /**
  * JWT access tokens per RFC 9068: `typ: at+jwt`, `iss`, `sub`, `aud`, `client_id`, `scope`, `exp`,
- * `iat`, `jti`, signed with the current asymmetric key. Each is recorded by `jti` until it expires,
- * which is how revocation finds and marks it.
+ * `iat`, `jti`, signed with the current asymmetric key. Each is recorded by `jti` (which is how
+ * revocation finds and marks it); `HousekeepingService` deletes the records of expired tokens.
  * @see RFC 9068 §2, RFC 7009 §2
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly logger = new Logger('DeviceGrant');
-  private lastPurge = 0;
-
   constructor(
     private readonly signingKeys: SigningKeyService,
     @InjectRepository(AccessTokenEntity) private readonly records: Repository<AccessTokenEntity>,
@@ -76,7 +70,6 @@ export class AccessTokenService {
       expiresAt: (iat + claims.ttl) * 1000,
       revokedAt: null,
     });
-    this.purgeExpired(now);
     return token;
   }
 
@@ -154,15 +147,6 @@ export class AccessTokenService {
     });
     if (typeof payload.client_id !== 'string' || (payload.scope !== undefined && typeof payload.scope !== 'string')) return null;
     return payload as VerifyResult;
-  }
-
-  /** Deletes records of long-expired tokens, now and then, off the request's path. */
-  private purgeExpired(now: number): void {
-    if (now - this.lastPurge < PURGE_EVERY_MS) return;
-    this.lastPurge = now;
-    this.records.delete({ expiresAt: LessThan(now - 60_000) }).catch((error: unknown) => {
-      this.logger.warn(`could not purge expired access-token records: ${(error as Error).message}`);
-    });
   }
 }
 
