@@ -23,6 +23,7 @@ import { resolveOptions, resolveRoutes, type DeviceGrantModuleOptions, type Devi
 import { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
 import { DeviceGrantService } from './grants/device-grant.service.js';
 import { GrantManagementService } from './grants/grant-management.service.js';
+import { OAuthResponder } from './http/oauth-responder.js';
 import { IntrospectionController } from './introspection/introspection.controller.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
 import { MetadataController } from './metadata/metadata.controller.js';
@@ -51,7 +52,9 @@ const ROUTES = Symbol('DEVICE_GRANT_ROUTES');
 function mountAt<T extends Type>(base: T, path: string): T {
   const mounted = { [base.name]: class extends base {} }[base.name];
   Controller(path)(mounted);
-  UseInterceptors(MetricsInterceptor)(mounted);
+  // The two OAuth endpoints of the device flow time and count their own answers (OAuthResponder):
+  // without an interceptor, Nest runs their handlers without wrapping them in observables.
+  if (base !== TokenController && base !== DeviceAuthorizationController) UseInterceptors(MetricsInterceptor)(mounted);
   return mounted;
 }
 
@@ -112,6 +115,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       DeviceGrantEvents,
       DeviceGrantMetrics,
       MetricsInterceptor,
+      OAuthResponder,
       HealthService,
       ClientAdminService,
     ];

@@ -1,21 +1,23 @@
-import { Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { OAuthHttpRequest } from '../http/form-params.js';
+import { OAuthResponder } from '../http/oauth-responder.js';
 import { OAuthExceptionFilter } from '../oauth-errors/oauth-exception.filter.js';
-import { DeviceAuthorizationService, type DeviceAuthorizationResponse } from './device-authorization.service.js';
+import { DeviceAuthorizationService } from './device-authorization.service.js';
 
 /**
- * `POST /oauth/device_authorization` (path configurable). Mounted by `DeviceGrantModule`.
+ * `POST /oauth/device_authorization` (path configurable). Mounted by `DeviceGrantModule`; answers
+ * through {@link OAuthResponder}.
  * @see RFC 8628 §3.1
  */
 @UseFilters(OAuthExceptionFilter)
 export class DeviceAuthorizationController {
-  constructor(private readonly service: DeviceAuthorizationService) {}
+  constructor(
+    private readonly service: DeviceAuthorizationService,
+    private readonly responder: OAuthResponder,
+  ) {}
 
   @Post()
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
-  authorize(@Req() request: OAuthHttpRequest): Promise<DeviceAuthorizationResponse> {
-    return this.service.authorize(request);
+  authorize(@Req() request: OAuthHttpRequest, @Res() response: unknown): Promise<void> {
+    return this.responder.respond('device_authorization', request, response, () => this.service.authorize(request));
   }
 }

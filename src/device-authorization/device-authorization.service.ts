@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
@@ -13,7 +13,9 @@ import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { InvalidRequest, ServerError } from '../oauth-errors/oauth-error.js';
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { sqlRunnerFor } from '../persistence/sql-runner.js';
 import { formatScope, parseScope } from '../scopes/scope.js';
+import { GrantInserts, type NewGrant } from './grant-inserts.js';
 import { formatUserCode, generateUserCode, type UserCodeFormat } from '../user-code/user-code.js';
 
 /** The device authorization response. @see RFC 8628 §3.2 */
@@ -43,6 +45,7 @@ const USER_CODE_ATTEMPTS = 10;
 export class DeviceAuthorizationService {
   private readonly userCodeFormat: UserCodeFormat;
   private readonly verificationUri: string;
+  private inserts?: GrantInserts;
 
   constructor(
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
@@ -72,15 +75,9 @@ export class DeviceAuthorizationService {
       deviceCodeHash: sha256(deviceCode),
       clientId: client.clientId,
       scope: formatScope(scopes),
-      status: 'pending' as const,
-      subject: null,
       interval: this.options.pollingInterval,
-      lastPolledAt: null,
       createdAt: now,
       expiresAt: now + this.options.deviceCodeTtl * 1000,
-      decidedAt: null,
-      redeemedAt: null,
-      revokedAt: null,
       ...details,
       requestIp: request.ip ? String(request.ip).slice(0, 64) : null,
       requestUserAgent: sanitizeHeader(request.headers['user-agent'], 400),
@@ -105,27 +102,16 @@ export class DeviceAuthorizationService {
     };
   }
 
-  /** Inserts the grant; a user code taken by another grant is drawn again (the unique index decides). */
-  private async insertWithFreshUserCode(
-    base: Omit<DeviceGrantEntity, 'id' | 'userCode'>,
-  ): Promise<{ userCode: string; id: string }> {
+  /**
+   * Inserts the grant; a user code taken by another grant is drawn again (the unique index decides).
+   * Concurrent requests share one INSERT (see {@link GrantInserts}).
+   */
+  private async insertWithFreshUserCode(base: Omit<NewGrant, 'id' | 'userCode'>): Promise<{ userCode: string; id: string }> {
+    this.inserts ??= new GrantInserts(sqlRunnerFor(this.grants.manager.connection));
     for (let attempt = 0; attempt < USER_CODE_ATTEMPTS; attempt++) {
       const userCode = generateUserCode(this.userCodeFormat);
       const id = randomUUID();
-      try {
-        // updateEntity(false): nothing to read back, and on SQLite (no RETURNING in TypeORM) reading
-        // back the columns that have defaults would cost a SELECT after every insert.
-        await this.grants
-          .createQueryBuilder()
-          .insert()
-          .into(DeviceGrantEntity)
-          .values({ ...base, id, userCode })
-          .updateEntity(false)
-          .execute();
-        return { userCode, id };
-      } catch (error) {
-        if (!(error instanceof QueryFailedError) || !isUniqueViolation(error)) throw error;
-      }
+      if (await this.inserts.insert({ ...base, id, userCode })) return { userCode, id };
     }
     throw new ServerError('could not allocate a unique user code');
   }
@@ -141,11 +127,6 @@ export class DeviceAuthorizationService {
     };
     return { deviceName: read('device_name'), deviceModel: read('device_model'), deviceSerial: read('device_serial') };
   }
-}
-
-function isUniqueViolation(error: QueryFailedError): boolean {
-  const driverError = error.driverError as { code?: string; message?: string } | undefined;
-  return driverError?.code === '23505' || /UNIQUE constraint failed/.test(driverError?.message ?? error.message);
 }
 
 function sanitizeHeader(value: string | string[] | undefined, max: number): string | null {

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, HttpException, Inject, Injectable, Logger, forwardRef } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, Inject, Injectable, Logger, forwardRef, type HttpServer } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
@@ -11,6 +11,22 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
   'Cache-Control': 'no-store',
   Pragma: 'no-cache',
 };
+
+/**
+ * Writes an OAuth endpoint's JSON answer with the no-store headers (and any of the error's own, such
+ * as `WWW-Authenticate`), on either HTTP adapter.
+ */
+export function replyOAuthJson(
+  adapter: HttpServer,
+  response: unknown,
+  status: number,
+  body: object,
+  headers?: Readonly<Record<string, string>>,
+): void {
+  for (const name in NO_STORE_HEADERS) adapter.setHeader(response, name, NO_STORE_HEADERS[name]);
+  if (headers) for (const name in headers) adapter.setHeader(response, name, headers[name]);
+  adapter.reply(response, body, status);
+}
 
 /**
  * Turns anything thrown on an OAuth endpoint into an RFC 6749 §5.2 JSON error, never Nest's default body.
@@ -47,11 +63,7 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
       return super.catch(exception, host);
     }
     const error = this.toOAuthError(exception, path);
-    const response = http.getResponse();
-    for (const [name, value] of Object.entries({ ...NO_STORE_HEADERS, ...error.headers })) {
-      adapter.setHeader(response, name, value);
-    }
-    adapter.reply(response, oauthErrorBody(error), error.status);
+    replyOAuthJson(adapter, http.getResponse(), error.status, oauthErrorBody(error), error.headers);
   }
 
   private isPage(path: string): boolean {

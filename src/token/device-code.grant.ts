@@ -10,7 +10,9 @@ import { sha256 } from '../crypto/secrets.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown } from '../oauth-errors/oauth-error.js';
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { sqlRunnerFor, type SqlRunner } from '../persistence/sql-runner.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
+import { OnTimePolls } from './on-time-polls.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
@@ -20,12 +22,6 @@ const DEVICE_CODE = /^[A-Za-z0-9_-]{20,128}$/;
 /** The seconds a device must add to its interval after `slow_down`. @see RFC 8628 §3.5 */
 export const SLOW_DOWN_INCREMENT = 5;
 
-/**
- * The "authorize handler": the device polls with its device code until the user decides.
- * Everything that must hold across instances and restarts (the grown interval, single redemption)
- * is decided by conditional updates in the database, not in process memory.
- * @see RFC 8628 §3.4–3.5
- */
 /** The columns of a grant a poll decides on. */
 interface PolledGrant {
   id: string;
@@ -40,9 +36,7 @@ interface PolledGrant {
 
 /** A poll's statements as fixed SQL, per dialect. */
 interface PollSql {
-  /** The pending, on-time poll: stamps `last_polled_at` and decides it all in one conditional update. */
-  pollOnTime: string;
-  /** Everything else: read the grant to find out which answer it gets. */
+  /** Any poll not stamped as on time: read the grant to find out which answer it gets. */
   find: string;
   slowDown: string;
 }
@@ -56,6 +50,8 @@ interface PollSql {
 @Injectable()
 export class DeviceCodeGrant {
   private pollSql?: PollSql;
+  private sqlRunner?: SqlRunner;
+  private onTimePolls?: OnTimePolls;
 
   constructor(
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
@@ -100,10 +96,11 @@ export class DeviceCodeGrant {
   /**
    * Records an on-time poll of a pending, live grant of this client; false when the grant is not
    * that (unknown, another client's, decided, disconnected, expired) or the poll is too early.
-   * The first poll is never too early.
+   * The first poll is never too early. Concurrent polls share one statement (see {@link OnTimePolls}).
    */
-  private async stampOnTimePoll(deviceCodeHash: string, clientId: string, now: number): Promise<boolean> {
-    return (await this.execute(this.sql.pollOnTime, [now, deviceCodeHash, clientId])) === 1;
+  private stampOnTimePoll(deviceCodeHash: string, clientId: string, at: number): Promise<boolean> {
+    this.onTimePolls ??= new OnTimePolls(this.runner);
+    return this.onTimePolls.stamp({ deviceCodeHash, clientId, at });
   }
 
   /**
@@ -112,13 +109,13 @@ export class DeviceCodeGrant {
    * reconnected), so it is `slow_down`, which grows the interval for good.
    */
   private async tooFast(grant: PolledGrant, now: number): Promise<never> {
-    await this.execute(this.sql.slowDown, [now, grant.id]);
+    await this.runner.rows(this.sql.slowDown, [now, grant.id]);
     throw new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`);
   }
 
   /** The grant with this device code hash, read with fixed SQL (no query building or entity mapping). */
   private async find(deviceCodeHash: string): Promise<PolledGrant | null> {
-    const rows: Record<string, unknown>[] = await this.grants.manager.connection.query(this.sql.find, [deviceCodeHash]);
+    const rows = await this.runner.rows(this.sql.find, [deviceCodeHash]);
     const row = rows[0];
     if (!row) return null;
     // PostgreSQL returns bigint columns as strings.
@@ -135,8 +132,8 @@ export class DeviceCodeGrant {
   }
 
   /**
-   * The poll's statements as fixed SQL: the poll is the hot path, and building them with the query
-   * builder on every request cost more CPU than running them.
+   * The poll's other statements as fixed SQL: the poll is the hot path, and building them with the
+   * query builder on every request cost more CPU than running them.
    */
   private get sql(): PollSql {
     if (!this.pollSql) {
@@ -144,17 +141,6 @@ export class DeviceCodeGrant {
       // $1/$2 on PostgreSQL; ?1/?2 on SQLite (numbered, so $1 can be used twice).
       const p = postgres ? (n: number) => `$${n}` : (n: number) => `?${n}`;
       this.pollSql = {
-        pollOnTime:
-          `UPDATE "dg_device_grant" SET "last_polled_at" = ${p(1)}` +
-          // PostgreSQL: this transaction only stamps `last_polled_at`, so it need not wait for its
-          // commit to reach the disk (set_config(..., true) lasts until the end of this statement's
-          // implicit transaction). A crash may forget the last ~0.6 s of stamps, which only means
-          // the next poll of those devices is not checked against the previous one; a slow_down's
-          // interval growth, approval and redemption are other statements and stay durable.
-          (postgres ? ` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "async_commit"` : '') +
-          ` WHERE "device_code_hash" = ${p(2)} AND "client_id" = ${p(3)} AND "status" = 'pending'` +
-          ` AND "revoked_at" IS NULL AND "expires_at" > ${p(1)}` +
-          ` AND ("last_polled_at" IS NULL OR "last_polled_at" + "poll_interval" * 1000 <= ${p(1)})`,
         find:
           `SELECT "id", "client_id", "status", "poll_interval", "expires_at", "revoked_at", "subject", "scope"` +
           ` FROM "dg_device_grant" WHERE "device_code_hash" = ${p(1)}`,
@@ -166,14 +152,9 @@ export class DeviceCodeGrant {
     return this.pollSql;
   }
 
-  /** Runs one statement and returns the number of rows it changed. */
-  private async execute(sql: string, parameters: unknown[]): Promise<number> {
-    const runner = this.grants.manager.connection.createQueryRunner();
-    try {
-      return (await runner.query(sql, parameters, true)).affected ?? 0;
-    } finally {
-      await runner.release();
-    }
+  /** The driver itself, for the poll's fixed SQL (read once the data source is up). */
+  private get runner(): SqlRunner {
+    return (this.sqlRunner ??= sqlRunnerFor(this.grants.manager.connection));
   }
 
   /** Exactly once: only the poll whose conditional update flips `approved` to `redeemed` gets tokens. */

@@ -89,22 +89,24 @@ for (const adapter of ADAPTERS) {
 
     test('an approval landing between a poll\'s read and its write gives tokens, not slow_down', async () => {
       const code = await requestDeviceCode(server.url);
-      const grant = server.app.get(DeviceCodeGrant) as unknown as { execute(sql: string, params: unknown[]): Promise<number> };
-      const execute = grant.execute.bind(grant);
+      // The poll's first statement is its on-time stamp: the approval lands just before it runs.
+      type Stamp = (deviceCodeHash: string, clientId: string, at: number) => Promise<boolean>;
+      const grant = server.app.get(DeviceCodeGrant) as unknown as { stampOnTimePoll: Stamp };
+      const stamp = grant.stampOnTimePoll.bind(grant);
       let raced = false;
-      grant.execute = async (sql, params) => {
+      grant.stampOnTimePoll = async (...args) => {
         if (!raced) {
           raced = true;
           await server.grants.approve(code.user_code, 'alice'); // the person approves right now
         }
-        return execute(sql, params);
+        return stamp(...args);
       };
       try {
         const answer = await poll(server.url, code.device_code);
         assert.ok(raced);
         assert.equal(answer.status, 200, answer.text);
       } finally {
-        grant.execute = execute;
+        grant.stampOnTimePoll = stamp;
       }
     });
 

@@ -1,0 +1,45 @@
+import type { DataSource } from 'typeorm';
+
+/** A row as the driver returns it (PostgreSQL returns bigint columns as strings). */
+export type SqlRow = Record<string, unknown>;
+
+/**
+ * Fixed SQL run straight on the driver, for the hot paths. TypeORM's query runner (a runner per query,
+ * logging and broadcast hooks, and on SQLite `run` for any write, which drops RETURNING rows) costs
+ * more CPU than the small statements of a poll or an issuance. Statements run outside any TypeORM
+ * transaction, as TypeORM's own single-statement writes do.
+ */
+export interface SqlRunner {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs one statement and returns its rows (a write's RETURNING rows). */
+  rows(sql: string, parameters: readonly unknown[]): Promise<SqlRow[]>;
+}
+
+interface SqliteConnection {
+  all(sql: string, parameters: readonly unknown[], callback: (error: Error | null, rows?: SqlRow[]) => void): unknown;
+}
+
+interface PgPool {
+  query(sql: string, parameters: readonly unknown[]): Promise<{ rows: SqlRow[] }>;
+}
+
+/** The runner for an initialised data source of the module (SQLite or PostgreSQL). */
+export function sqlRunnerFor(dataSource: DataSource): SqlRunner {
+  const type = dataSource.options.type;
+  if (type === 'postgres') {
+    const pool = (dataSource.driver as unknown as { master: PgPool }).master;
+    return { dialect: 'postgres', rows: async (sql, parameters) => (await pool.query(sql, parameters)).rows };
+  }
+  if (type === 'sqlite') {
+    const driver = dataSource.driver as unknown as { databaseConnection: SqliteConnection };
+    return {
+      dialect: 'sqlite',
+      rows: (sql, parameters) =>
+        new Promise((resolve, reject) =>
+          // Read at each call: the connection object exists only once the data source is initialised.
+          driver.databaseConnection.all(sql, parameters, (error, rows) => (error ? reject(error) : resolve(rows ?? []))),
+        ),
+    };
+  }
+  throw new Error(`device-grant-kit supports SQLite and PostgreSQL, not ${type}`);
+}
