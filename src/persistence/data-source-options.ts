@@ -72,6 +72,14 @@ export function buildDataSourceOptions(settings: DatabaseSettings = {}): DataSou
 }
 
 /**
+ * SQLite's page cache per connection, in KiB (the default is 2 MiB). Device codes, user codes and
+ * ids are spread over their indexes at random, so a poll or an issuance touches pages all over the
+ * file; with the default cache most of those are read back through the OS for every batch. 64 MiB
+ * holds the hot indexes of a few hundred thousand live grants; memory grows up to it only with use.
+ */
+const SQLITE_CACHE_KIB = 65_536;
+
+/**
  * Prepared statements kept per connection, by SQL text. TypeORM sends the same SQL text for the same
  * query shape (values are bound separately), so the hot queries are prepared once instead of on
  * every call; least recently used SQL beyond this bound (in statements) is finalised.
@@ -101,7 +109,7 @@ interface Pooled {
 
 /**
  * The `sqlite3` module as TypeORM loads it, with three differences: every connection sets
- * `PRAGMA synchronous` as soon as it opens (TypeORM has no hook for it); `verbose()`, which TypeORM
+ * `PRAGMA synchronous` and `cache_size` as soon as it opens (TypeORM has no hook for it); `verbose()`, which TypeORM
  * always calls, does not switch on sqlite3's long stack traces (a stack capture on every call); and
  * `run`/`all`, the two calls TypeORM's query runner makes, reuse prepared statements. sqlite3's own
  * `Database#run` prepares a statement (a trip through the thread pool), runs it (another trip) and
@@ -122,7 +130,7 @@ function sqliteDriver(synchronous: 'NORMAL' | 'FULL'): typeof sqlite3 {
       let self: Database | undefined;
       const opened = (error: Error | null) => {
         if (error || !self) return done?.(error);
-        self.exec(`PRAGMA synchronous = ${synchronous}`, (pragmaError) => done?.(pragmaError));
+        self.exec(`PRAGMA synchronous = ${synchronous}; PRAGMA cache_size = -${SQLITE_CACHE_KIB}`, (pragmaError) => done?.(pragmaError));
       };
       if (typeof mode === 'number') super(filename, mode, opened);
       else super(filename, opened);

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, type Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
@@ -39,9 +39,9 @@ export class RefreshTokenService {
     const token = randomToken();
     const now = this.clock.now();
     const row = this.tokens.create({
-      id: randomUUID(),
+      id: uuidv7(), // time-ordered: appended to the primary-key index
       tokenHash: sha256(token),
-      familyId: input.familyId ?? randomUUID(),
+      familyId: input.familyId ?? uuidv7(),
       grantId: input.grantId,
       clientId: input.clientId,
       subject: input.subject,
