@@ -13,14 +13,14 @@ import { DeviceGrantEntity } from '../persistence/entities/index.js';
 import { sqlRunnerFor, type SqlRunner } from '../persistence/sql-runner.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import { OnTimePolls } from './on-time-polls.js';
+import { SLOW_DOWN_INCREMENT, SlowDowns } from './slow-downs.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
 /** A device code as we issue it: base64url, 43 characters; anything far off is not worth a lookup. */
 const DEVICE_CODE = /^[A-Za-z0-9_-]{20,128}$/;
 
-/** The seconds a device must add to its interval after `slow_down`. @see RFC 8628 §3.5 */
-export const SLOW_DOWN_INCREMENT = 5;
+export { SLOW_DOWN_INCREMENT } from './slow-downs.js';
 
 /** The columns of a grant a poll decides on. */
 interface PolledGrant {
@@ -34,12 +34,14 @@ interface PolledGrant {
   scope: string;
 }
 
-/** A poll's statements as fixed SQL, per dialect. */
-interface PollSql {
-  /** Any poll not stamped as on time: read the grant to find out which answer it gets. */
-  find: string;
-  slowDown: string;
-}
+/**
+ * Any poll not stamped as on time reads its grant to find out which answer it gets: fixed SQL, as the
+ * poll is the hot path and building the query with the query builder cost more CPU than running it.
+ */
+const FIND_SQL = (placeholder: string) =>
+  `SELECT "id", "client_id", "status", "poll_interval", "expires_at", "revoked_at", "subject", "scope"` +
+  ` FROM "dg_device_grant" WHERE "device_code_hash" = ${placeholder}`;
+const FIND = { sqlite: FIND_SQL('?'), postgres: FIND_SQL('$1') } as const;
 
 /**
  * The "authorize handler": the device polls with its device code until the user decides.
@@ -49,9 +51,9 @@ interface PollSql {
  */
 @Injectable()
 export class DeviceCodeGrant {
-  private pollSql?: PollSql;
   private sqlRunner?: SqlRunner;
   private onTimePolls?: OnTimePolls;
+  private slowDowns?: SlowDowns;
 
   constructor(
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
@@ -109,13 +111,14 @@ export class DeviceCodeGrant {
    * reconnected), so it is `slow_down`, which grows the interval for good.
    */
   private async tooFast(grant: PolledGrant, now: number): Promise<never> {
-    await this.runner.rows(this.sql.slowDown, [now, grant.id]);
-    throw new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`);
+    this.slowDowns ??= new SlowDowns(this.runner);
+    const interval = (await this.slowDowns.record({ grantId: grant.id, at: now })) ?? grant.interval + SLOW_DOWN_INCREMENT;
+    throw new SlowDown(`polling too fast: wait at least ${interval} seconds between polls`);
   }
 
   /** The grant with this device code hash, read with fixed SQL (no query building or entity mapping). */
   private async find(deviceCodeHash: string): Promise<PolledGrant | null> {
-    const rows = await this.runner.rows(this.sql.find, [deviceCodeHash]);
+    const rows = await this.runner.rows(FIND[this.runner.dialect], [deviceCodeHash]);
     const row = rows[0];
     if (!row) return null;
     // PostgreSQL returns bigint columns as strings.
@@ -129,27 +132,6 @@ export class DeviceCodeGrant {
       subject: row.subject as string | null,
       scope: row.scope as string,
     };
-  }
-
-  /**
-   * The poll's other statements as fixed SQL: the poll is the hot path, and building them with the
-   * query builder on every request cost more CPU than running them.
-   */
-  private get sql(): PollSql {
-    if (!this.pollSql) {
-      const postgres = this.grants.manager.connection.options.type === 'postgres';
-      // $1/$2 on PostgreSQL; ?1/?2 on SQLite (numbered, so $1 can be used twice).
-      const p = postgres ? (n: number) => `$${n}` : (n: number) => `?${n}`;
-      this.pollSql = {
-        find:
-          `SELECT "id", "client_id", "status", "poll_interval", "expires_at", "revoked_at", "subject", "scope"` +
-          ` FROM "dg_device_grant" WHERE "device_code_hash" = ${p(1)}`,
-        slowDown:
-          `UPDATE "dg_device_grant" SET "poll_interval" = "poll_interval" + ${SLOW_DOWN_INCREMENT}, "last_polled_at" = ${p(1)}` +
-          ` WHERE "id" = ${p(2)} AND "status" = 'pending'`,
-      };
-    }
-    return this.pollSql;
   }
 
   /** The driver itself, for the poll's fixed SQL (read once the data source is up). */
