@@ -65,9 +65,11 @@ export class FormParams {
     const values = new Map<string, string>();
     const seen = new Set<string>();
     if (raw.length === 0) return new FormParams(values);
-    // Without '%', '+' or bytes above 0x7F (a poll's body, usually) every component decodes to itself.
-    const plain = raw.indexOf(0x25) < 0 && raw.indexOf(0x2b) < 0 && isAscii(raw);
-    const decode = plain ? (component: string) => component : decodeFormComponent;
+    // Without '%', '+' or bytes above 0x7F every component decodes to itself; an ASCII body (a poll's,
+    // whose grant type URN arrives as urn%3Aietf%3A...) can use the engine's decoder.
+    const ascii = isAscii(raw);
+    const plain = ascii && raw.indexOf(0x25) < 0 && raw.indexOf(0x2b) < 0;
+    const decode = plain ? (component: string) => component : ascii ? decodeAsciiComponent : decodeFormComponent;
     for (const pair of raw.toString('latin1').split('&')) {
       if (pair === '') continue;
       const equals = pair.indexOf('=');
@@ -91,6 +93,20 @@ export class FormParams {
     const value = this.values.get(name);
     if (value === undefined) throw new InvalidRequest(`parameter ${name} is required`);
     return value;
+  }
+}
+
+/**
+ * {@link decodeFormComponent} for an ASCII component, through `decodeURIComponent`, which is as strict
+ * (it refuses malformed escapes and escaped bytes that are not UTF-8); on any refusal the slow decoder
+ * runs to say which it was.
+ */
+function decodeAsciiComponent(component: string): string {
+  if (component.indexOf('%') < 0 && component.indexOf('+') < 0) return component;
+  try {
+    return decodeURIComponent(component.replaceAll('+', ' '));
+  } catch {
+    return decodeFormComponent(component);
   }
 }
 
