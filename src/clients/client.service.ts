@@ -62,7 +62,7 @@ export class ClientService {
   /** Authenticates the client of a request and checks it may use `grantType`. */
   async authenticate(request: OAuthHttpRequest, params: FormParams, grantType: string): Promise<OAuthClientEntity> {
     const client = await this.authenticateClient(request, params);
-    if (!splitScope(client.grantTypes).includes(grantType)) {
+    if (!listsOf(client).grantTypes.has(grantType)) {
       throw new UnauthorizedClient('the client may not use this grant type');
     }
     return client;
@@ -95,7 +95,7 @@ export class ClientService {
 
   /** Checks requested scopes against the server's and the client's. @see RFC 6749 §3.3 */
   checkScopes(client: OAuthClientEntity, requested: string[]): void {
-    const allowed = new Set(splitScope(client.scopes));
+    const allowed = listsOf(client).scopes;
     for (const scope of requested) {
       if (!(scope in this.options.scopes) || !allowed.has(scope)) {
         throw new InvalidScope(`scope ${scope} is not available to this client`);
@@ -202,4 +202,16 @@ function readCredentials(request: OAuthHttpRequest, params: FormParams): Present
 
 function formDecode(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+/** A client's grant types and scopes as sets, parsed once per client record (records are cached). */
+const LISTS = new WeakMap<OAuthClientEntity, { grantTypes: ReadonlySet<string>; scopes: ReadonlySet<string> }>();
+
+function listsOf(client: OAuthClientEntity): { grantTypes: ReadonlySet<string>; scopes: ReadonlySet<string> } {
+  let lists = LISTS.get(client);
+  if (!lists) {
+    lists = { grantTypes: new Set(splitScope(client.grantTypes)), scopes: new Set(splitScope(client.scopes)) };
+    LISTS.set(client, lists);
+  }
+  return lists;
 }
