@@ -67,7 +67,7 @@ export interface DeviceGrantModuleOptions {
    * Default: `openid`, `profile`, `offline_access`.
    */
   scopes?: Record<string, string>;
-  /** Maximum length of each device detail (`device_name`, `device_model`, `device_serial`), in characters. Default 100. */
+  /** Maximum length of each device detail (`device_name`, `device_model`, `device_serial`), in characters, up to 400. Default 100. */
   deviceDetailMaxLength?: number;
   /**
    * Confidential clients (resource servers) allowed to introspect every access token; any other
@@ -237,10 +237,7 @@ export function resolveOptions(
     refreshTokenTtl: positiveInteger('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_OPTIONS.refreshTokenTtl),
     audience: options.audience ?? issuer,
     scopes,
-    deviceDetailMaxLength: positiveInteger(
-      'deviceDetailMaxLength',
-      options.deviceDetailMaxLength ?? DEFAULT_OPTIONS.deviceDetailMaxLength,
-    ),
+    deviceDetailMaxLength: deviceDetailMaxLength(options.deviceDetailMaxLength ?? DEFAULT_OPTIONS.deviceDetailMaxLength),
     introspectionClients: [...(options.introspectionClients ?? [])],
     activation: checkActivation(options.activation ?? {}),
     housekeeping: checkHousekeeping({ ...DEFAULT_HOUSEKEEPING, ...(options.housekeeping ?? {}) }),
@@ -276,4 +273,14 @@ function checkActivation(activation: ActivationOptions): ActivationOptions {
 /** The absolute URL of a route on the issuer's origin (and under the issuer's path, if it has one). */
 export function endpointUrl(options: ResolvedDeviceGrantOptions, path: string): string {
   return options.issuer.replace(/\/+$/, '') + path;
+}
+
+/** The device detail columns are 400 characters wide: a longer limit would let the database refuse the row. */
+const DEVICE_DETAIL_COLUMN_WIDTH = 400;
+
+function deviceDetailMaxLength(value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > DEVICE_DETAIL_COLUMN_WIDTH) {
+    throw new Error(`DeviceGrantModule: deviceDetailMaxLength must be an integer from 1 to ${DEVICE_DETAIL_COLUMN_WIDTH}, got ${value}`);
+  }
+  return value;
 }

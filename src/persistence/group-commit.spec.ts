@@ -58,30 +58,39 @@ describe('GroupCommit', () => {
     assert.deepEqual(recorder.batches, [[1, 2], [3, 4], [5]]);
   });
 
-  test('a failed write rejects its own items only, and the next batch still runs', async () => {
-    let calls = 0;
+  test('a failed batch is retried item by item: only the item that fails is rejected', async () => {
+    const batches: number[][] = [];
     const commit = new GroupCommit(
       async (items: readonly number[]) => {
-        calls++;
-        if (calls === 1) throw new Error('disk full');
+        batches.push([...items]);
+        if (items.includes(2)) throw new Error(`refused ${items.join(',')}`);
         return items.map(String);
       },
-      { maxBatch: 2 },
+      { maxBatch: 10 },
     );
     const outcomes = await Promise.allSettled([1, 2, 3].map((item) => commit.submit(item)));
     assert.deepEqual(
       outcomes.map((outcome) => outcome.status),
-      ['rejected', 'rejected', 'fulfilled'],
+      ['fulfilled', 'rejected', 'fulfilled'],
     );
-    assert.equal((outcomes[0] as PromiseRejectedResult).reason.message, 'disk full');
+    assert.equal((outcomes[1] as PromiseRejectedResult).reason.message, 'refused 2');
     assert.equal((outcomes[2] as PromiseFulfilledResult<string>).value, '3');
+    assert.deepEqual(batches, [[1, 2, 3], [1], [2], [3]]);
   });
 
-  test('a write answering the wrong number of results rejects the whole batch', async () => {
-    const commit = new GroupCommit(async () => ['one'], { maxBatch: 10 });
+  test('when every write fails (the database is down), every caller gets the error', async () => {
+    const commit = new GroupCommit(async (): Promise<string[]> => {
+      throw new Error('disk full');
+    }, { maxBatch: 10 });
+    const outcomes = await Promise.allSettled([1, 2].map((item) => commit.submit(item)));
+    assert.ok(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason.message === 'disk full'));
+  });
+
+  test('a write answering the wrong number of results rejects its callers', async () => {
+    const commit = new GroupCommit(async () => ['one', 'two', 'three'], { maxBatch: 10 });
     const outcomes = await Promise.allSettled([commit.submit(1), commit.submit(2)]);
     assert.ok(outcomes.every((outcome) => outcome.status === 'rejected'));
-    assert.match((outcomes[0] as PromiseRejectedResult).reason.message, /a batch of 2 got 1 results/);
+    assert.match((outcomes[0] as PromiseRejectedResult).reason.message, /a batch of 1 got 3 results/);
   });
 
   test('with concurrency 2, a second batch runs while the first is held', async () => {

@@ -17,8 +17,11 @@ interface Waiting<I, O> {
  * statement and one commit. An idle server writes at once (after the current turn of the event loop,
  * so the requests read in that turn share the write); a busy one writes batches as large as its load,
  * so the database does one statement per batch instead of one per request. Each caller's promise
- * settles with its own item's result once the write that carried it has committed, or rejects with
- * that write's error.
+ * settles with its own item's result once the write that carried it has committed.
+ *
+ * A failed write of several items is retried item by item, so one bad item (say, a value the
+ * database refuses) fails only its own caller, never the others that happened to share its batch;
+ * a failed write of one item rejects that caller with the error.
  */
 export class GroupCommit<I, O> {
   private waiting: Waiting<I, O>[] = [];
@@ -55,19 +58,22 @@ export class GroupCommit<I, O> {
     });
   }
 
+  /** Writes a batch and resolves its callers; rejects (resolving no one) if the write fails. */
+  private async settle(batch: Waiting<I, O>[]): Promise<void> {
+    const results = await this.write(batch.map((waiting) => waiting.item));
+    if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} got ${results.length} results`);
+    batch.forEach((waiting, index) => waiting.resolve(results[index]));
+  }
+
   private flush(): void {
     while (this.running < this.concurrency && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       this.running++;
-      Promise.resolve()
-        .then(() => this.write(batch.map((waiting) => waiting.item)))
-        .then(
-          (results) => {
-            if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} got ${results.length} results`);
-            batch.forEach((waiting, index) => waiting.resolve(results[index]));
-          },
-        )
-        .catch((error: unknown) => batch.forEach((waiting) => waiting.reject(error)))
+      this.settle(batch)
+        .catch(async (error: unknown) => {
+          if (batch.length === 1) return batch[0].reject(error);
+          await Promise.all(batch.map((waiting) => this.settle([waiting]).catch((alone: unknown) => waiting.reject(alone))));
+        })
         .finally(() => {
           this.running--;
           this.schedule();
