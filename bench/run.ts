@@ -1,7 +1,7 @@
 // `npm run bench`: every server in its own pinned child process, autocannon in this one; one table,
 // written to bench/results/latest.{json,md}. Flags: --million (1M-live-grants latency ratio),
 // --profile (V8 CPU profiles of the server children), --only=REGEX (workloads by "system/db/workload"),
-// --duration=S --warmup=S --connections=N, --no-postgres, --repeat=N (each load workload N times, the
+// --duration=S --warmup=S --connections=N, --no-postgres, --repeat=N (N rounds of every load workload, the
 // median reported: this shared VM's throughput swings by a third from one run to the next).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,7 @@ const LOAD: LoadSettings = {
   duration: Number(value('duration', '8')),
 };
 const ONLY = new RegExp(value('only', '.'));
-/** Each load workload is measured this many times (fresh server each time); the run with the median req/s is reported. */
+/** Rounds: every load workload is measured once per round (fresh server each time); the median round is reported. */
 const REPEAT = Math.max(1, Number(value('repeat', '1')));
 const PROFILE = flag('profile');
 const MILLION = flag('million');
@@ -150,6 +150,17 @@ async function withServer<T>(
   }
 }
 
+/** Every measured run of each workload, by "system/db/workload", in the order first measured. */
+const measured = new Map<string, { system: System; db: Db; workload: string; runs: MeasuredRun[]; skipped?: string }>();
+interface MeasuredRun {
+  result?: LoadResult;
+  note?: string;
+  skipped?: string;
+  rss: number;
+}
+/** The current round (1 … REPEAT): every workload runs once per round, so a slow spell of this VM hits all systems alike. */
+let round = 1;
+
 /** One load workload on a fresh server: prepare, measure, read the server's RSS. */
 async function measure(
   system: System,
@@ -159,40 +170,46 @@ async function measure(
   run: (server: ServerChild) => Promise<{ result?: LoadResult; note?: string; skipped?: string }>,
 ): Promise<void> {
   if (!selected(system, db, workload)) return;
-  const runs: { result?: LoadResult; note?: string; skipped?: string; rss: number }[] = [];
-  for (let attempt = 1; attempt <= REPEAT; attempt++) {
-    const suffix = REPEAT > 1 ? `, run ${attempt} of ${REPEAT}` : '';
-    log(`${system} / ${db} / ${workload} (load average ${loadavg()[0].toFixed(2)}${suffix})`);
-    const outcome = await withServer(kind, db, `${system}-${db}-${workload}`, async (server) => {
-      // With --profile, the server samples its CPU during the measured window only (see runLoad's hooks).
-      const file = join(RESULTS, 'profiles', `${system}-${db}-${workload}.cpuprofile`);
-      if (PROFILE) {
-        mkdirSync(dirname(file), { recursive: true });
-        setMeasureHooks({ before: () => server.call('profileStart'), after: () => server.call('profileStop', { file }) });
-      }
-      try {
-        const measured = await run(server);
-        if (PROFILE) profiles.push(file);
-        return { ...measured, rss: server.rss() };
-      } finally {
-        setMeasureHooks(undefined);
-      }
-    });
-    if ('skip' in outcome) {
-      rows.push({ system, db, workload, skipped: outcome.skip });
-      return;
+  const key = `${system}/${db}/${workload}`;
+  const entry = measured.get(key) ?? { system, db, workload, runs: [] };
+  measured.set(key, entry);
+  if (entry.skipped || entry.runs.some((r) => r.skipped || !r.result)) return;
+  const suffix = REPEAT > 1 ? `, round ${round} of ${REPEAT}` : '';
+  log(`${system} / ${db} / ${workload} (load average ${loadavg()[0].toFixed(2)}${suffix})`);
+  const outcome = await withServer(kind, db, `${system}-${db}-${workload}`, async (server) => {
+    // With --profile, the server samples its CPU during the measured window only (see runLoad's hooks).
+    const file = join(RESULTS, 'profiles', `${system}-${db}-${workload}.cpuprofile`);
+    if (PROFILE) {
+      mkdirSync(dirname(file), { recursive: true });
+      setMeasureHooks({ before: () => server.call('profileStart'), after: () => server.call('profileStop', { file }) });
     }
-    runs.push(outcome);
-    if (outcome.skipped || !outcome.result) break;
+    try {
+      const result = await run(server);
+      if (PROFILE) profiles.push(file);
+      return { ...result, rss: server.rss() };
+    } finally {
+      setMeasureHooks(undefined);
+    }
+  });
+  if ('skip' in outcome) entry.skipped = outcome.skip;
+  else entry.runs.push(outcome);
+}
+
+/** One row per workload: the run with the median req/s (the upper one of two), the spread of all runs in its note. */
+function collectRows(): void {
+  for (const { system, db, workload, runs, skipped } of measured.values()) {
+    if (skipped || runs.length === 0) {
+      rows.push({ system, db, workload, skipped: skipped ?? 'not measured' });
+      continue;
+    }
+    const sorted = [...runs].sort((a, b) => (a.result?.rps ?? 0) - (b.result?.rps ?? 0));
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const spread =
+      runs.length > 1
+        ? `median of ${runs.length} rounds (${runs.map((r) => Math.round(r.result?.rps ?? 0).toLocaleString('en')).join(' / ')} req/s)`
+        : undefined;
+    rows.push({ system, db, workload, ...median, note: [median.note, spread].filter(Boolean).join('; ') || undefined });
   }
-  // The median run by throughput (the upper one of two), with the spread of all runs in its note.
-  const sorted = [...runs].sort((a, b) => (a.result?.rps ?? 0) - (b.result?.rps ?? 0));
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const spread =
-    runs.length > 1
-      ? `median of ${runs.length} runs (${runs.map((r) => Math.round(r.result?.rps ?? 0).toLocaleString('en')).join(' / ')} req/s)`
-      : undefined;
-  rows.push({ system, db, workload, ...median, note: [median.note, spread].filter(Boolean).join('; ') || undefined });
 }
 
 // ---------------------------------------------------------------- the workloads
@@ -269,7 +286,7 @@ async function ours(db: 'sqlite' | 'postgres'): Promise<void> {
     if (!(await exists(`${server.url}/activate`))) return { skipped: 'GET /activate is not there yet (activation page in progress)' };
     return { result: await getOk(server.url, LOAD, '/activate'), note: 'activation page, no session' };
   });
-  if (selected(system, db, 'approval')) {
+  if (round === 1 && selected(system, db, 'approval')) {
     log(`${system} / ${db} / approval → first successful poll (${APPROVAL_GRANTS} devices, ~${3 * POLL_INTERVAL} s)`);
     const outcome = await withServer('device-grant', db, `${system}-${db}-approval`, async (server) => {
       await server.call('seedGrants', { from: 0, to: APPROVAL_GRANTS });
@@ -621,15 +638,18 @@ const meta: Record<string, string> = {
   pinning: pinned
     ? 'server child on CPU 0 (taskset -c 0), load generator on CPU 1 (taskset -a -p -c 1)'
     : 'NOT pinned (taskset unavailable or one CPU): server and load generator share the CPUs',
-  load: `autocannon, ${LOAD.connections} connections, ${LOAD.warmup} s warm-up then ${LOAD.duration} s measured, one fresh server process and database per workload${REPEAT > 1 ? `, each workload run ${REPEAT} times and the median run reported` : ''}`,
+  load: `autocannon, ${LOAD.connections} connections, ${LOAD.warmup} s warm-up then ${LOAD.duration} s measured, one fresh server process and database per workload${REPEAT > 1 ? `, ${REPEAT} rounds of every workload (interleaved, so a slow spell of the VM hits every system alike) and the median round reported` : ''}`,
   databases: `SQLite file in WAL mode under bench/results/db; PostgreSQL ${POSTGRES ? POSTGRES_ADMIN_URL.replace(/\/[^/]*$/, '/<fresh database per workload>') : 'skipped (--no-postgres)'}`,
   'load average at start': loadavg().map((x) => x.toFixed(2)).join(' '),
 };
 log(meta.pinning);
 
-await references();
-await ours('sqlite');
-if (POSTGRES) await ours('postgres');
+for (round = 1; round <= REPEAT; round++) {
+  await references();
+  await ours('sqlite');
+  if (POSTGRES) await ours('postgres');
+}
+collectRows();
 if (MILLION) {
   await millionLive('sqlite');
   if (POSTGRES) await millionLive('postgres');
