@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
@@ -15,8 +15,8 @@ import { InvalidRequest, ServerError } from '../oauth-errors/oauth-error.js';
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
 import { sqlRunnerFor } from '../persistence/sql-runner.js';
 import { formatScope, parseScope } from '../scopes/scope.js';
-import { GrantInserts, type NewGrant } from './grant-inserts.js';
 import { formatUserCode, generateUserCode, type UserCodeFormat } from '../user-code/user-code.js';
+import { GrantInserts, type NewGrant } from './grant-inserts.js';
 
 /** The device authorization response. @see RFC 8628 §3.2 */
 export interface DeviceAuthorizationResponse {

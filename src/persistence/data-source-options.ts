@@ -72,8 +72,8 @@ export function buildDataSourceOptions(settings: DatabaseSettings = {}): DataSou
 }
 
 /**
- * SQLite's page cache per connection, in KiB (the default is 2 MiB). Device codes, user codes and
- * ids are spread over their indexes at random, so a poll or an issuance touches pages all over the
+ * SQLite's page cache per connection, in KiB (the default is 2 MiB). Hashed device codes and user
+ * codes are spread over their indexes at random, so a poll or an issuance touches pages all over the
  * file; with the default cache most of those are read back through the OS for every batch. 64 MiB
  * holds the hot indexes of a few hundred thousand live grants; memory grows up to it only with use.
  */

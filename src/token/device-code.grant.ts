@@ -12,15 +12,13 @@ import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDow
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
 import { sqlRunnerFor, type SqlRunner } from '../persistence/sql-runner.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
-import { OnTimePolls } from './on-time-polls.js';
-import { SLOW_DOWN_INCREMENT, SlowDowns } from './slow-downs.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
+import { OnTimePolls } from './on-time-polls.js';
+import { SLOW_DOWN_INCREMENT, SlowDowns } from './slow-downs.js';
 
 /** A device code as we issue it: base64url, 43 characters; anything far off is not worth a lookup. */
 const DEVICE_CODE = /^[A-Za-z0-9_-]{20,128}$/;
-
-export { SLOW_DOWN_INCREMENT } from './slow-downs.js';
 
 /** The columns of a grant a poll decides on. */
 interface PolledGrant {
