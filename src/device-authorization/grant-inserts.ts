@@ -1,5 +1,5 @@
 import { GroupCommit } from '../persistence/group-commit.js';
-import type { SqlRunner } from '../persistence/sql-runner.js';
+import { batchParameters, type SqlRunner } from '../persistence/sql-runner.js';
 
 /** A new pending grant as the device authorization endpoint writes it (timestamps in ms). */
 export interface NewGrant {
@@ -83,11 +83,7 @@ export class GrantInserts {
   }
 
   private async write(grants: readonly NewGrant[]): Promise<boolean[]> {
-    const rows = grants.map(toRow);
-    const parameters =
-      this.runner.dialect === 'postgres'
-        ? COLUMNS.map((_, column) => rows.map((row) => row[column]))
-        : [JSON.stringify(rows)];
+    const parameters = batchParameters(this.runner.dialect, grants.map(toRow), COLUMNS.length);
     const inserted = new Set((await this.runner.rows(this.sql, parameters)).map((row) => row.id as string));
     return grants.map((grant) => inserted.has(grant.id));
   }

@@ -23,6 +23,16 @@ interface PgPool {
   query(sql: string, parameters: readonly unknown[]): Promise<{ rows: SqlRow[] }>;
 }
 
+/**
+ * A batch's rows as the parameters of one fixed statement, whatever the batch size: on PostgreSQL one
+ * array per column (for `unnest($1::type[], $2::type[], …)`), on SQLite one JSON array of the rows
+ * (for `json_each(?1)`, read back with `"value" ->> column`).
+ */
+export function batchParameters(dialect: SqlRunner['dialect'], rows: readonly (readonly unknown[])[], columns: number): unknown[] {
+  if (dialect === 'sqlite') return [JSON.stringify(rows)];
+  return Array.from({ length: columns }, (_, column) => rows.map((row) => row[column]));
+}
+
 /** The runner for an initialised data source of the module (SQLite or PostgreSQL). */
 export function sqlRunnerFor(dataSource: DataSource): SqlRunner {
   const type = dataSource.options.type;

@@ -1,5 +1,5 @@
 import { GroupCommit } from '../persistence/group-commit.js';
-import type { SqlRunner } from '../persistence/sql-runner.js';
+import { batchParameters, type SqlRunner } from '../persistence/sql-runner.js';
 
 /** One poll to stamp: the grant by its device code hash, the client asking, and when it asked (ms). */
 export interface OnTimePoll {
@@ -48,10 +48,8 @@ export class OnTimePolls {
       first.set(poll.deviceCodeHash, index);
       distinct.push(poll);
     });
-    const parameters =
-      this.runner.dialect === 'postgres'
-        ? [distinct.map((p) => p.deviceCodeHash), distinct.map((p) => p.clientId), distinct.map((p) => p.at)]
-        : [JSON.stringify(distinct.map((p) => [p.deviceCodeHash, p.clientId, p.at]))];
+    const rows = distinct.map((poll) => [poll.deviceCodeHash, poll.clientId, poll.at]);
+    const parameters = batchParameters(this.runner.dialect, rows, 3);
     const stamped = new Set((await this.runner.rows(this.sql, parameters)).map((row) => row.device_code_hash as string));
     return polls.map((poll, index) => first.get(poll.deviceCodeHash) === index && stamped.has(poll.deviceCodeHash));
   }

@@ -1,5 +1,5 @@
 import { GroupCommit } from '../persistence/group-commit.js';
-import type { SqlRunner } from '../persistence/sql-runner.js';
+import { batchParameters, type SqlRunner } from '../persistence/sql-runner.js';
 
 /** The seconds a device must add to its interval after `slow_down`. @see RFC 8628 §3.5 */
 export const SLOW_DOWN_INCREMENT = 5;
@@ -46,12 +46,8 @@ export class SlowDowns {
         byGrant.set(poll.grantId, { count: 1, at: poll.at });
       }
     }
-    const grants = [...byGrant];
-    const parameters =
-      this.runner.dialect === 'postgres'
-        ? [grants.map(([id]) => id), grants.map(([, e]) => e.count), grants.map(([, e]) => e.at)]
-        : [JSON.stringify(grants.map(([id, e]) => [id, e.count, e.at]))];
-    const rows = await this.runner.rows(this.sql, parameters);
+    const batch = [...byGrant].map(([grantId, { count, at }]) => [grantId, count, at]);
+    const rows = await this.runner.rows(this.sql, batchParameters(this.runner.dialect, batch, 3));
     const intervals = new Map(rows.map((row) => [row.id as string, Number(row.poll_interval)]));
     return polls.map((poll) => intervals.get(poll.grantId));
   }
