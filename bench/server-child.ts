@@ -76,7 +76,8 @@ export class ServerChild {
 
   static async start(options: ChildOptions): Promise<ServerChild> {
     const port = await freePort();
-    const nodeArgs: string[] = [];
+    // BENCH_NODE_ARGS: extra node flags for the server children, for diagnosis (e.g. --trace-gc).
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const script = join(HERE, 'servers', `${options.kind}.server.js`);
     const [command, args] =
       options.cpu === undefined
