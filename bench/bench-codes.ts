@@ -1,4 +1,5 @@
 import { sha256 } from '../src/crypto/secrets.js';
+import { deviceCodeKey } from '../src/device-authorization/device-code.js';
 import { USER_CODE_ALPHABETS } from '../src/device-grant.options.js';
 
 /**
@@ -31,7 +32,7 @@ export function benchUserCode(i: number): string {
 }
 
 export function benchDeviceCodeHash(i: number): string {
-  return sha256(benchDeviceCode(i));
+  return deviceCodeKey(benchDeviceCode(i));
 }
 
 export function benchRefreshTokenHash(i: number): string {

@@ -1,21 +1,39 @@
 import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 const TOKEN_BYTES = 32;
-/** Random bytes drawn from the CSPRNG 256 tokens at a time: one call per token cost more than using it. */
-const POOL_BYTES = TOKEN_BYTES * 256;
+/** Random bytes drawn from the CSPRNG 8 KiB at a time: one call per token cost more than using it. */
+const POOL_BYTES = 8 * 1024;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-/** A credential with 256 bits from the CSPRNG, base64url (43 characters). @see RFC 6749 §10.10 */
-export function randomToken(): string {
-  if (poolOffset + TOKEN_BYTES > pool.length) {
+/** Where `length` unused pool bytes start; the caller takes them and then calls {@link used}. */
+function take(length: number): number {
+  if (poolOffset + length > pool.length) {
     pool = randomBytes(POOL_BYTES);
     poolOffset = 0;
   }
-  const token = pool.toString('base64url', poolOffset, poolOffset + TOKEN_BYTES);
-  // Each byte serves once, and is not left in memory once used.
-  pool.fill(0, poolOffset, poolOffset + TOKEN_BYTES);
-  poolOffset += TOKEN_BYTES;
+  return poolOffset;
+}
+
+/** Each byte serves once, and is not left in the pool once handed out. */
+function used(length: number): void {
+  pool.fill(0, poolOffset, poolOffset + length);
+  poolOffset += length;
+}
+
+/** `length` bytes (at most {@link POOL_BYTES}) from the CSPRNG, drawn from the pool. */
+export function poolRandomBytes(length: number): Buffer {
+  const start = take(length);
+  const bytes = Buffer.from(pool.subarray(start, start + length));
+  used(length);
+  return bytes;
+}
+
+/** A credential with 256 bits from the CSPRNG, base64url (43 characters). @see RFC 6749 §10.10 */
+export function randomToken(): string {
+  const start = take(TOKEN_BYTES);
+  const token = pool.toString('base64url', start, start + TOKEN_BYTES);
+  used(TOKEN_BYTES);
   return token;
 }
 

@@ -1,21 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
-import { randomToken, sha256 } from '../crypto/secrets.js';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { InvalidRequest, ServerError } from '../oauth-errors/oauth-error.js';
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { newId } from '../persistence/ids.js';
 import { sqlRunnerFor } from '../persistence/sql-runner.js';
 import { formatScope, parseScope } from '../scopes/scope.js';
 import { formatUserCode, generateUserCode, type UserCodeFormat } from '../user-code/user-code.js';
+import { deviceCodeKey, newDeviceCode } from './device-code.js';
 import { GrantInserts, type NewGrant } from './grant-inserts.js';
 
 /** The device authorization response. @see RFC 8628 §3.2 */
@@ -69,10 +69,10 @@ export class DeviceAuthorizationService {
     this.clients.checkScopes(client, scopes);
     const details = this.readDeviceDetails(params);
 
-    const deviceCode = randomToken();
     const now = this.clock.now();
+    const deviceCode = newDeviceCode(now);
     const base = {
-      deviceCodeHash: sha256(deviceCode),
+      deviceCodeHash: deviceCodeKey(deviceCode),
       clientId: client.clientId,
       scope: formatScope(scopes),
       interval: this.options.pollingInterval,
@@ -110,8 +110,7 @@ export class DeviceAuthorizationService {
     this.inserts ??= new GrantInserts(sqlRunnerFor(this.grants.manager.connection));
     for (let attempt = 0; attempt < USER_CODE_ATTEMPTS; attempt++) {
       const userCode = generateUserCode(this.userCodeFormat);
-      // Time-ordered ids: a new grant lands at the end of the primary-key index, not on a random page.
-      const id = uuidv7();
+      const id = newId();
       if (await this.inserts.insert({ ...base, id, userCode })) return { userCode, id };
     }
     throw new ServerError('could not allocate a unique user code');

@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import sqlite3 from 'sqlite3';
+import { StatementGate, WalCheckpointer } from './wal-checkpointer.js';
 
 /**
  * SQLite's page cache per connection, in KiB (the default is 2 MiB). Hashed device codes and user
@@ -37,15 +39,19 @@ interface Pooled {
 }
 
 /**
- * The `sqlite3` module as TypeORM loads it, with three differences: every connection sets
- * `PRAGMA synchronous` and `cache_size` as soon as it opens (TypeORM has no hook for it); `verbose()`, which TypeORM
- * always calls, does not switch on sqlite3's long stack traces (a stack capture on every call); and
- * `run`/`all`, the two calls TypeORM's query runner makes, reuse prepared statements. sqlite3's own
- * `Database#run` prepares a statement (a trip through the thread pool), runs it (another trip) and
- * finalises it (on the main thread) every time; the profile of a poll showed that native work as
- * the largest single cost. A reused statement only binds and steps (sqlite3 resets it before each
- * use); statements are finalised before the connection closes (SQLite refuses to close with live
- * statements).
+ * The `sqlite3` module as TypeORM loads it, with four differences:
+ * - every connection sets `PRAGMA synchronous` and `cache_size` as soon as it opens (TypeORM has no
+ *   hook for it);
+ * - `verbose()`, which TypeORM always calls, does not switch on sqlite3's long stack traces (a stack
+ *   capture on every call);
+ * - `run`/`all`, the two calls TypeORM's query runner makes, reuse prepared statements. sqlite3's own
+ *   `Database#run` prepares a statement (a trip through the thread pool), runs it (another trip) and
+ *   finalises it (on the main thread) every time; the profile of a poll showed that native work as
+ *   the largest single cost. A reused statement only binds and steps (sqlite3 resets it before each
+ *   use); statements are finalised before the connection closes (SQLite refuses to close with live
+ *   statements);
+ * - a database file is checkpointed from a second connection ({@link WalCheckpointer}), never inside a
+ *   request's commit; `run`/`all` pass through its {@link StatementGate}.
  */
 export function sqliteDriver(synchronous: 'NORMAL' | 'FULL'): typeof sqlite3 {
   class Database extends sqlite3.Database {
@@ -53,13 +59,19 @@ export function sqliteDriver(synchronous: 'NORMAL' | 'FULL'): typeof sqlite3 {
     private statementCache?: Map<string, Pooled[]>;
     private cachedCount?: number;
     private closing?: boolean;
+    private gate?: StatementGate;
+    private checkpointer?: WalCheckpointer;
 
     constructor(filename: string, mode?: number | ((error: Error | null) => void), callback?: (error: Error | null) => void) {
       const done = typeof mode === 'function' ? mode : callback;
       let self: Database | undefined;
       const opened = (error: Error | null) => {
         if (error || !self) return done?.(error);
-        self.exec(`PRAGMA synchronous = ${synchronous}; PRAGMA cache_size = -${SQLITE_CACHE_KIB}`, (pragmaError) => done?.(pragmaError));
+        const connection = self;
+        connection.exec(`PRAGMA synchronous = ${synchronous}; PRAGMA cache_size = -${SQLITE_CACHE_KIB}`, (pragmaError) => {
+          if (pragmaError || !isFile(filename)) return done?.(pragmaError);
+          connection.startCheckpointer(filename).then(() => done?.(null));
+        });
       };
       if (typeof mode === 'number') super(filename, mode, opened);
       else super(filename, opened);
@@ -67,11 +79,47 @@ export function sqliteDriver(synchronous: 'NORMAL' | 'FULL'): typeof sqlite3 {
     }
 
     override run(sql: string, ...args: unknown[]): this {
-      return this.cached('run', sql, args) ? this : super.run(sql, ...args);
+      return this.dispatch('run', sql, args);
     }
 
     override all(sql: string, ...args: unknown[]): this {
-      return this.cached('all', sql, args) ? this : super.all(sql, ...args);
+      return this.dispatch('all', sql, args);
+    }
+
+    /**
+     * Checkpoints from a connection of its own (see {@link WalCheckpointer}) and switches this
+     * connection's automatic checkpoints off; if that cannot be set up, SQLite's own stay on.
+     */
+    private async startCheckpointer(filename: string): Promise<void> {
+      const gate = new StatementGate();
+      try {
+        this.checkpointer = await WalCheckpointer.start(filename, synchronous, gate, (error) =>
+          new Logger('DeviceGrant').warn(`SQLite checkpoint failed: ${error.message}`),
+        );
+      } catch (error) {
+        new Logger('DeviceGrant').warn(`SQLite checkpoints stay in the request path: ${(error as Error).message}`);
+        return;
+      }
+      this.gate = gate;
+      await new Promise<void>((resolve) => this.exec('PRAGMA wal_autocheckpoint = 0', () => resolve()));
+    }
+
+    /** Runs `run`/`all` through the gate (when there is one), on a cached statement where it can. */
+    private dispatch(method: 'run' | 'all', sql: string, args: unknown[]): this {
+      const gate = this.gate;
+      const callback = args[args.length - 1];
+      if (gate && typeof callback === 'function') {
+        if (!gate.admit(() => this.dispatch(method, sql, args))) return this;
+        args = [
+          ...args.slice(0, -1),
+          function (this: unknown, ...results: unknown[]) {
+            gate.end();
+            return callback.apply(this, results);
+          },
+        ];
+      }
+      if (this.cached(method, sql, args)) return this;
+      return method === 'run' ? super.run(sql, ...args) : super.all(sql, ...args);
     }
 
     private get statements(): Map<string, Pooled[]> {
@@ -80,13 +128,19 @@ export function sqliteDriver(synchronous: 'NORMAL' | 'FULL'): typeof sqlite3 {
 
     override close(callback?: (error: Error | null) => void): void {
       this.closing = true;
-      const statements = [...this.statements.values()].flat();
-      this.statements.clear();
-      this.cachedCount = 0;
-      let left = statements.length;
-      if (left === 0) return void super.close(callback);
-      // finalize() is queued behind calls still running on the statement.
-      for (const { statement } of statements) statement.finalize(() => --left === 0 && super.close(callback));
+      // The checkpoint connection closes first: closing the last connection checkpoints the whole log
+      // and deletes the WAL file.
+      const checkpointer = this.checkpointer;
+      this.checkpointer = undefined;
+      void (checkpointer?.stop() ?? Promise.resolve()).then(() => {
+        const statements = [...this.statements.values()].flat();
+        this.statements.clear();
+        this.cachedCount = 0;
+        let left = statements.length;
+        if (left === 0) return void super.close(callback);
+        // finalize() is queued behind calls still running on the statement.
+        for (const { statement } of statements) statement.finalize(() => --left === 0 && super.close(callback));
+      });
     }
 
     /**
@@ -173,4 +227,9 @@ export function sqliteDriver(synchronous: 'NORMAL' | 'FULL'): typeof sqlite3 {
   }
   const driver = { ...sqlite3, Database, verbose: () => driver } as unknown as typeof sqlite3;
   return driver;
+}
+
+/** A database file, not an in-memory or temporary database (which have no WAL to checkpoint). */
+function isFile(filename: string): boolean {
+  return filename !== '' && filename !== ':memory:' && !filename.startsWith('file::memory:');
 }

@@ -6,7 +6,7 @@ import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
-import { sha256 } from '../crypto/secrets.js';
+import { deviceCodeKey } from '../device-authorization/device-code.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown } from '../oauth-errors/oauth-error.js';
 import { DeviceGrantEntity } from '../persistence/entities/index.js';
@@ -71,7 +71,7 @@ export class DeviceCodeGrant {
     const client = await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE);
     const deviceCode = params.require('device_code');
     if (!DEVICE_CODE.test(deviceCode)) throw new InvalidGrant('the device code is invalid');
-    const deviceCodeHash = sha256(deviceCode);
+    const deviceCodeHash = deviceCodeKey(deviceCode);
     const now = receivedAt;
     // Most polls are a well-behaved device asking about a pending grant: one conditional update
     // answers those (it holds every condition the checks below would test). Any other poll falls

@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { SignJWT, createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { In, IsNull, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { AccessTokenEntity } from '../persistence/entities/index.js';
+import { newId } from '../persistence/ids.js';
 import { SIGNING_ALG, SigningKeyService } from './signing-key.service.js';
 
 /** What an access token says. */
@@ -47,7 +47,7 @@ export class AccessTokenService {
     const key = await this.signingKeys.current();
     const now = this.clock.now();
     const iat = Math.floor(now / 1000);
-    const jti = uuidv7(); // time-ordered: its record is appended to the primary-key index
+    const jti = newId();
     const payload: Record<string, unknown> = { client_id: claims.clientId };
     if (claims.scope) payload.scope = claims.scope;
     const token = await new SignJWT(payload)

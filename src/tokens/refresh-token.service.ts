@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, type Repository } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
 import { CLOCK, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
@@ -9,6 +8,7 @@ import { randomToken, sha256 } from '../crypto/secrets.js';
 import { InvalidGrant, InvalidScope } from '../oauth-errors/oauth-error.js';
 import { splitScope } from '../scopes/scope.js';
 import { RefreshTokenEntity } from '../persistence/entities/index.js';
+import { newId } from '../persistence/ids.js';
 import { AccessTokenService } from './access-token.service.js';
 
 /** A new refresh token: the value for the client, the row for the database. */
@@ -39,9 +39,9 @@ export class RefreshTokenService {
     const token = randomToken();
     const now = this.clock.now();
     const row = this.tokens.create({
-      id: uuidv7(), // time-ordered: appended to the primary-key index
+      id: newId(),
       tokenHash: sha256(token),
-      familyId: input.familyId ?? uuidv7(),
+      familyId: input.familyId ?? newId(),
       grantId: input.grantId,
       clientId: input.clientId,
       subject: input.subject,

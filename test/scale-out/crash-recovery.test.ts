@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { sha256 } from '../../src/crypto/secrets.js';
+import { deviceCodeKey } from '../../src/device-authorization/device-code.js';
 import { buildDataSourceOptions } from '../../src/persistence/data-source-options.js';
 import { DeviceGrantEntity } from '../../src/persistence/entities/index.js';
 import { poll, requestDeviceCode } from '../support/device-flow.js';
@@ -21,7 +21,7 @@ async function grantStates(databaseUrl: string, deviceCodes: string[]): Promise<
   try {
     const rows = await dataSource.getRepository(DeviceGrantEntity).find();
     const byHash = new Map(rows.map((row) => [row.deviceCodeHash, row.status]));
-    return new Map(deviceCodes.map((code) => [code, byHash.get(sha256(code)) ?? 'missing']));
+    return new Map(deviceCodes.map((code) => [code, byHash.get(deviceCodeKey(code)) ?? 'missing']));
   } finally {
     await dataSource.destroy();
   }

@@ -13,7 +13,10 @@ export class DeviceGrantEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  /** SHA-256 of the device code, hex; the code itself is never stored. */
+  /**
+   * The device code's lookup key: its issue time, then its SHA-256 (see `deviceCodeKey`); the code
+   * itself is never stored.
+   */
   @Index('dg_device_grant_device_code_hash', { unique: true })
   @Column({ name: 'device_code_hash', type: 'varchar', length: 64 })
   deviceCodeHash: string;

@@ -1,0 +1,36 @@
+import { hash } from 'node:crypto';
+import { poolRandomBytes } from '../crypto/secrets.js';
+
+/** Bytes of a device code that carry its issue time (milliseconds since the epoch, big-endian). */
+const TIME_BYTES = 6;
+/** Random bytes after them: 208 bits, well past the 128 RFC 6749 §10.10 asks of a guessable credential. */
+const RANDOM_BYTES = 26;
+/** Base64url characters that encode exactly the time bytes. */
+const TIME_CHARS = (TIME_BYTES * 4) / 3;
+
+/**
+ * A new device code: its issue time in 6 bytes, then 26 random bytes, base64url (43 characters, the
+ * same shape as any other credential we issue). The time is not secret (the grant's id says as much);
+ * it is there so that the stored lookup key ({@link deviceCodeKey}) of a new grant sorts after every
+ * older one.
+ * @see RFC 8628 §3.2, §5.2
+ */
+export function newDeviceCode(now: number): string {
+  const bytes = Buffer.allocUnsafe(TIME_BYTES + RANDOM_BYTES);
+  bytes.writeUIntBE(Math.max(0, Math.floor(now)) % 2 ** 48, 0, TIME_BYTES);
+  poolRandomBytes(RANDOM_BYTES).copy(bytes, TIME_BYTES);
+  return bytes.toString('base64url');
+}
+
+/**
+ * What is stored of a device code, and looked up by: the issue time its first bytes carry, as hex,
+ * then the SHA-256 of the whole code, base64url (55 characters). Only the hash part is secret, and the
+ * code cannot be recovered from it. The time comes first so that the unique index on this key grows at
+ * its end: a batch of new grants writes one or two index pages instead of one random page per grant
+ * (a random key's index was the largest part of the cost of an issuance on SQLite). The key is
+ * derived from any string the same way, so a code that is not ours simply finds nothing.
+ */
+export function deviceCodeKey(deviceCode: string): string {
+  const time = Buffer.from(deviceCode.slice(0, TIME_CHARS), 'base64url').toString('hex').padEnd(TIME_BYTES * 2, '0');
+  return `${time}${hash('sha256', deviceCode, 'base64url')}`;
+}
