@@ -1,5 +1,5 @@
 import { GroupCommit } from '../persistence/group-commit.js';
-import { batchParameters, type SqlRunner } from '../persistence/sql-runner.js';
+import { batchParameters, batchesAtOnce, type SqlRunner } from '../persistence/sql-runner.js';
 
 /** A new pending grant as the device authorization endpoint writes it (timestamps in ms). */
 export interface NewGrant {
@@ -73,7 +73,7 @@ export class GrantInserts {
     this.sql = runner.dialect === 'postgres' ? POSTGRES : SQLITE;
     this.batches = new GroupCommit((grants) => this.write(grants), {
       maxBatch: MAX_BATCH,
-      concurrency: runner.dialect === 'postgres' ? 2 : 1,
+      concurrency: batchesAtOnce(runner.dialect),
     });
   }
 

@@ -14,32 +14,12 @@ import { sqlRunnerFor, type SqlRunner } from '../persistence/sql-runner.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
+import { GrantLookups, type PolledGrant } from './grant-lookups.js';
 import { OnTimePolls } from './on-time-polls.js';
 import { SLOW_DOWN_INCREMENT, SlowDowns } from './slow-downs.js';
 
 /** A device code as we issue it: base64url, 43 characters; anything far off is not worth a lookup. */
 const DEVICE_CODE = /^[A-Za-z0-9_-]{20,128}$/;
-
-/** The columns of a grant a poll decides on. */
-interface PolledGrant {
-  id: string;
-  clientId: string;
-  status: DeviceGrantEntity['status'];
-  interval: number;
-  expiresAt: number;
-  revokedAt: number | null;
-  subject: string | null;
-  scope: string;
-}
-
-/**
- * Any poll not stamped as on time reads its grant to find out which answer it gets: fixed SQL, as the
- * poll is the hot path and building the query with the query builder cost more CPU than running it.
- */
-const FIND_SQL = (placeholder: string) =>
-  `SELECT "id", "client_id", "status", "poll_interval", "expires_at", "revoked_at", "subject", "scope"` +
-  ` FROM "dg_device_grant" WHERE "device_code_hash" = ${placeholder}`;
-const FIND = { sqlite: FIND_SQL('?'), postgres: FIND_SQL('$1') } as const;
 
 /**
  * The "authorize handler": the device polls with its device code until the user decides.
@@ -52,6 +32,7 @@ export class DeviceCodeGrant {
   private sqlRunner?: SqlRunner;
   private onTimePolls?: OnTimePolls;
   private slowDowns?: SlowDowns;
+  private lookups?: GrantLookups;
 
   constructor(
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
@@ -114,22 +95,10 @@ export class DeviceCodeGrant {
     throw new SlowDown(`polling too fast: wait at least ${interval} seconds between polls`);
   }
 
-  /** The grant with this device code hash, read with fixed SQL (no query building or entity mapping). */
-  private async find(deviceCodeHash: string): Promise<PolledGrant | null> {
-    const rows = await this.runner.rows(FIND[this.runner.dialect], [deviceCodeHash]);
-    const row = rows[0];
-    if (!row) return null;
-    // PostgreSQL returns bigint columns as strings.
-    return {
-      id: row.id as string,
-      clientId: row.client_id as string,
-      status: row.status as PolledGrant['status'],
-      interval: Number(row.poll_interval),
-      expiresAt: Number(row.expires_at),
-      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-      subject: row.subject as string | null,
-      scope: row.scope as string,
-    };
+  /** The grant with this device-code key (see {@link GrantLookups}). */
+  private find(deviceCodeHash: string): Promise<PolledGrant | null> {
+    this.lookups ??= new GrantLookups(this.runner);
+    return this.lookups.find(deviceCodeHash);
   }
 
   /** The driver itself, for the poll's fixed SQL (read once the data source is up). */

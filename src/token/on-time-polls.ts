@@ -1,5 +1,5 @@
 import { GroupCommit } from '../persistence/group-commit.js';
-import { batchParameters, type SqlRunner } from '../persistence/sql-runner.js';
+import { batchParameters, batchesAtOnce, type SqlRunner } from '../persistence/sql-runner.js';
 
 /** One poll to stamp: the grant by its device code hash, the client asking, and when it asked (ms). */
 export interface OnTimePoll {
@@ -28,10 +28,9 @@ export class OnTimePolls {
 
   constructor(private readonly runner: SqlRunner) {
     this.sql = runner.dialect === 'postgres' ? POSTGRES : SQLITE;
-    // PostgreSQL has a pool: two batches may run at once, one forming while the other commits.
     this.batches = new GroupCommit((polls) => this.write(polls), {
       maxBatch: MAX_BATCH,
-      concurrency: runner.dialect === 'postgres' ? 2 : 1,
+      concurrency: batchesAtOnce(runner.dialect),
     });
   }
 

@@ -1,5 +1,5 @@
 import { GroupCommit } from '../persistence/group-commit.js';
-import { batchParameters, type SqlRunner } from '../persistence/sql-runner.js';
+import { batchParameters, batchesAtOnce, type SqlRunner } from '../persistence/sql-runner.js';
 
 /** The seconds a device must add to its interval after `slow_down`. @see RFC 8628 §3.5 */
 export const SLOW_DOWN_INCREMENT = 5;
@@ -15,7 +15,7 @@ const MAX_BATCH = 256;
 /**
  * `slow_down`, batched: every too-early poll grows its grant's interval by five seconds for good and
  * becomes the poll the next one is measured from. Too-early polls that arrive together (a device
- * hammering the endpoint sends many at once) share one durable UPDATE; a grant that appears n times
+ * hammering the endpoint sends many at once) share one UPDATE; a grant that appears n times
  * in a batch grows by 5 × n seconds and is stamped with the latest of them, exactly as n statements
  * one after the other would leave it. On PostgreSQL this also keeps a hammered grant's row lock
  * from serialising one durable commit per request.
@@ -27,7 +27,7 @@ export class SlowDowns {
 
   constructor(private readonly runner: SqlRunner) {
     this.sql = runner.dialect === 'postgres' ? POSTGRES : SQLITE;
-    this.batches = new GroupCommit((polls) => this.write(polls), { maxBatch: MAX_BATCH });
+    this.batches = new GroupCommit((polls) => this.write(polls), { maxBatch: MAX_BATCH, concurrency: batchesAtOnce(runner.dialect) });
   }
 
   /** Records the too-early poll; resolves to the grant's interval after it (undefined: no longer pending). */
@@ -64,10 +64,17 @@ const SQLITE =
   ` WHERE "dg_device_grant"."id" = "poll"."value" ->> 0 AND "status" = 'pending'` +
   ` RETURNING "dg_device_grant"."id" AS "id", "poll_interval"`;
 
-/** PostgreSQL: three arrays zipped by `unnest`; a durable commit (the grown interval must survive). */
+/**
+ * PostgreSQL: three arrays zipped by `unnest`. Like the on-time stamps (see `OnTimePolls`), the commit
+ * does not wait for the disk: the grown interval is visible to every instance at once, and a crash of
+ * the database may forget only the growth of its last ~0.6 s, after which the device, which added the
+ * seconds itself (RFC 8628 §3.5 requires it to), is merely held to a shorter interval than it keeps.
+ * On SQLite (WAL, `synchronous = NORMAL`) no commit waits for the disk either.
+ */
 const POSTGRES =
   `UPDATE "dg_device_grant" AS "g" SET "poll_interval" = "g"."poll_interval" + ${SLOW_DOWN_INCREMENT} * "poll"."count",` +
   ` "last_polled_at" = "poll"."at"` +
-  ` FROM unnest($1::varchar[], $2::integer[], $3::bigint[]) AS "poll"("id", "count", "at")` +
+  ` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "async_commit",` +
+  ` unnest($1::varchar[], $2::integer[], $3::bigint[]) AS "poll"("id", "count", "at")` +
   ` WHERE "g"."id" = "poll"."id" AND "g"."status" = 'pending'` +
   ` RETURNING "g"."id", "g"."poll_interval"`;
