@@ -2,7 +2,8 @@
 // written to bench/results/latest.{json,md}. Flags: --million (1M-live-grants latency ratio),
 // --profile (V8 CPU profiles of the server children), --only=REGEX (workloads by "system/db/workload"),
 // --duration=S --warmup=S --connections=N, --no-postgres, --repeat=N (N rounds of every load workload, the
-// median reported: this shared VM's throughput swings by a third from one run to the next).
+// median round reported and every ratio the median of the round-by-round ratios: this shared VM's
+// throughput swings by a third or more from one minute to the next).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -221,19 +222,25 @@ async function settle(server: ServerChild): Promise<void> {
   await sleep(1000);
 }
 
-async function references(): Promise<void> {
-  await measure('nest-bare', '-', 'bare-get', 'nest-bare', async (server) => ({
+const bareGet = () =>
+  measure('nest-bare', '-', 'bare-get', 'nest-bare', async (server) => ({
     result: await getOk(server.url, LOAD, '/bare'),
     note: 'framework ceiling: GET answering {"ok":true}',
   }));
-  await measure('nest-bare', '-', 'bare-post', 'nest-bare', async (server) => ({
+
+const barePost = () =>
+  measure('nest-bare', '-', 'bare-post', 'nest-bare', async (server) => ({
     result: await postOk(server.url, LOAD, '/bare'),
     note: 'same route, POST with a poll-sized form body',
   }));
-  await measure('oidc-provider', 'memory', 'issuance', 'oidc-provider', async (server) => ({
+
+const oidcIssuance = () =>
+  measure('oidc-provider', 'memory', 'issuance', 'oidc-provider', async (server) => ({
     result: await issuance(server.url, LOAD, '/device/auth', OIDC_CLIENT_ID, 'openid'),
   }));
-  await measure('oidc-provider', 'memory', 'poll-pending', 'oidc-provider', async (server) => {
+
+const oidcPoll = () =>
+  measure('oidc-provider', 'memory', 'poll-pending', 'oidc-provider', async (server) => {
     const codes: string[] = [];
     for (let i = 0; i < OIDC_POLL_CODES; i++) {
       const response = await fetch(`${server.url}/device/auth`, {
@@ -248,12 +255,14 @@ async function references(): Promise<void> {
       note: `${OIDC_POLL_CODES} codes round-robin; no interval/slow_down enforcement in oidc-provider`,
     };
   });
-}
 
-async function ours(db: 'sqlite' | 'postgres'): Promise<void> {
-  const system = 'device-grant-kit';
-  await measure(system, db, 'issuance', 'device-grant', async (server) => ({ result: await issuance(server.url, LOAD) }));
-  await measure(system, db, 'poll-pending', 'device-grant', async (server) => {
+const SYSTEM = 'device-grant-kit';
+
+const ourIssuance = (db: 'sqlite' | 'postgres') =>
+  measure(SYSTEM, db, 'issuance', 'device-grant', async (server) => ({ result: await issuance(server.url, LOAD) }));
+
+const ourPoll = (db: 'sqlite' | 'postgres') =>
+  measure(SYSTEM, db, 'poll-pending', 'device-grant', async (server) => {
     await server.call('seedGrants', { from: 0, to: POLL_CODES });
     await settle(server);
     const codes = Array.from({ length: POLL_CODES }, (_, i) => benchDeviceCode(i));
@@ -265,35 +274,53 @@ async function ours(db: 'sqlite' | 'postgres'): Promise<void> {
       note: `${POLL_CODES.toLocaleString('en')} pending grants round-robin, each polled at most every ~${gap} s (interval ${POLL_INTERVAL} s); slow_down on`,
     };
   });
-  await measure(system, db, 'poll-hammer', 'device-grant', async (server) => {
+
+/** The workloads without a reference to compare with: only SQLite against PostgreSQL. */
+async function ourOthers(db: 'sqlite' | 'postgres'): Promise<void> {
+  await measure(SYSTEM, db, 'poll-hammer', 'device-grant', async (server) => {
     await server.call('seedGrants', { from: 0, to: 1 });
     return { result: await pollHammered(server.url, LOAD), note: 'one code, every answer after the first is slow_down' };
   });
-  await measure(system, db, 'refresh', 'device-grant', async (server) => {
+  await measure(SYSTEM, db, 'refresh', 'device-grant', async (server) => {
     await server.call('seedRefreshTokens', { from: 0, to: REFRESH_TOKENS });
     await settle(server);
     const result = await refresh(server.url, LOAD, REFRESH_TOKENS);
     return { result, note: `rotation: each request spends one of ${REFRESH_TOKENS.toLocaleString('en')} pre-issued tokens` };
   });
-  // Later workloads: measured as soon as the endpoints exist, skipped with a note until then.
-  await measure(system, db, 'api-me', 'device-grant', async (server) => {
+  await measure(SYSTEM, db, 'api-me', 'device-grant', async (server) => {
     await server.call('seedRefreshTokens', { from: 0, to: 1 });
     const headers = { authorization: `Bearer ${await accessTokenFor(server.url, 0)}` };
     if (!(await exists(`${server.url}/api/me`, headers))) return { skipped: 'GET /api/me is not there yet (resource guard in progress)' };
     return { result: await getOk(server.url, LOAD, '/api/me', headers), note: 'resource guard validating a JWT' };
   });
-  await measure(system, db, 'activate', 'device-grant', async (server) => {
+  await measure(SYSTEM, db, 'activate', 'device-grant', async (server) => {
     if (!(await exists(`${server.url}/activate`))) return { skipped: 'GET /activate is not there yet (activation page in progress)' };
     return { result: await getOk(server.url, LOAD, '/activate'), note: 'activation page, no session' };
   });
-  if (round === 1 && selected(system, db, 'approval')) {
-    log(`${system} / ${db} / approval → first successful poll (${APPROVAL_GRANTS} devices, ~${3 * POLL_INTERVAL} s)`);
-    const outcome = await withServer('device-grant', db, `${system}-${db}-approval`, async (server) => {
+  if (round === 1 && selected(SYSTEM, db, 'approval')) {
+    log(`${SYSTEM} / ${db} / approval → first successful poll (${APPROVAL_GRANTS} devices, ~${3 * POLL_INTERVAL} s)`);
+    const outcome = await withServer('device-grant', db, `${SYSTEM}-${db}-approval`, async (server) => {
       await server.call('seedGrants', { from: 0, to: APPROVAL_GRANTS });
       return approvalLatency(server, APPROVAL_GRANTS, POLL_INTERVAL);
     });
     approval[db] = 'skip' in outcome ? ({ skipped: outcome.skip } as ApprovalLatency & { skipped: string }) : outcome;
   }
+}
+
+/**
+ * One round. Each comparison is measured back to back (a poll between the bare route and
+ * oidc-provider's poll, our issuance right after oidc-provider's): this VM's slow spells last a minute
+ * or two, and a reference measured ten minutes earlier could stand in another one.
+ */
+async function oneRound(): Promise<void> {
+  const databases: ('sqlite' | 'postgres')[] = POSTGRES ? ['sqlite', 'postgres'] : ['sqlite'];
+  await bareGet();
+  await oidcPoll();
+  for (const db of databases) await ourPoll(db);
+  await barePost();
+  await oidcIssuance();
+  for (const db of databases) await ourIssuance(db);
+  for (const db of databases) await ourOthers(db);
 }
 
 // ---------------------------------------------------------------- 1M live grants (issue 6)
@@ -372,7 +399,7 @@ async function millionLive(db: 'sqlite' | 'postgres'): Promise<void> {
   // Two servers, each with its own database: one with 1k live grants, one with 1M.
   const outcome = await withServer('device-grant', db, `million-${db}-small`, async (smallServer) => {
     await smallServer.call('seedGrants', { from: 0, to: LIVE_SMALL });
-    await smallServer.call('analyze');
+    await settle(smallServer);
     return withServer('device-grant', db, `million-${db}-large`, async (server) => {
       const started = Date.now();
       const CHUNK = 100_000;
@@ -380,8 +407,11 @@ async function millionLive(db: 'sqlite' | 'postgres'): Promise<void> {
         await server.call('seedGrants', { from, to: Math.min(from + CHUNK, LIVE_LARGE) });
         log(`  ${db}: ${Math.min(from + CHUNK, LIVE_LARGE).toLocaleString('en')} grants`);
       }
-      await server.call('analyze');
       const seedSeconds = (Date.now() - started) / 1000;
+      // As after any bulk load: vacuumed, analysed and checkpointed before measuring, so that neither
+      // PostgreSQL's autovacuum of the new million rows nor the copying of SQLite's log into the file
+      // runs during the measured rounds.
+      await settle(server);
       const count = await server.call<number>('countGrants');
       if (count !== LIVE_LARGE) throw new Error(`expected ${LIVE_LARGE} grants, found ${count}`);
       // 1,000 distinct grants spread over the whole table, none of them touched before.
@@ -480,13 +510,30 @@ async function deviceClientFigures(): Promise<void> {
 const find = (system: System, db: Db, workload: string) =>
   rows.find((row) => row.system === system && row.db === db && row.workload === workload && row.result);
 
+/**
+ * `a` against `b` (keys "system/db/workload"), round by round: the median of the ratios of runs taken
+ * in the same round, minutes apart at most, not the ratio of two medians that may come from different
+ * rounds (and from different spells of this VM). The upper middle one of an even count.
+ */
+function pairedRatio(a: string, b: string): number | undefined {
+  const first = measured.get(a)?.runs ?? [];
+  const second = measured.get(b)?.runs ?? [];
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(first.length, second.length); i++) {
+    const x = first[i].result?.rps;
+    const y = second[i].result?.rps;
+    if (x && y) ratios.push(x / y);
+  }
+  if (ratios.length === 0) return undefined;
+  return ratios.sort((p, q) => p - q)[Math.floor(ratios.length / 2)];
+}
+
 function ratios(): void {
-  const ceiling = find('nest-bare', '-', 'bare-get')?.result?.rps;
   for (const row of rows) {
     if (!row.result) continue;
-    if (ceiling) row.vsCeiling = row.result.rps / ceiling;
-    const oidc = find('oidc-provider', 'memory', row.workload)?.result?.rps;
-    if (oidc && row.system !== 'oidc-provider') row.vsOidc = row.result.rps / oidc;
+    const key = `${row.system}/${row.db}/${row.workload}`;
+    row.vsCeiling = pairedRatio(key, 'nest-bare/-/bare-get');
+    if (row.system !== 'oidc-provider') row.vsOidc = pairedRatio(key, `oidc-provider/memory/${row.workload}`);
   }
 }
 
@@ -512,9 +559,7 @@ function targets(): Target[] {
   check('polling (SQLite) p99 < 25 ms at 50 connections', poll?.result?.p99, 25, false, ' ms');
   check('issuance (SQLite) ≥ 1.5× oidc-provider', issue?.vsOidc, 1.5, true);
   for (const workload of ['poll-pending', 'issuance', 'poll-hammer', 'refresh']) {
-    const lite = find('device-grant-kit', 'sqlite', workload)?.result?.rps;
-    const pg = find('device-grant-kit', 'postgres', workload)?.result?.rps;
-    check(`PostgreSQL ≥ 0.7× SQLite: ${workload}`, lite && pg ? pg / lite : undefined, 0.7, true);
+    check(`PostgreSQL ≥ 0.7× SQLite: ${workload}`, pairedRatio(`device-grant-kit/postgres/${workload}`, `device-grant-kit/sqlite/${workload}`), 0.7, true);
   }
   for (const m of million) {
     if (!m.small || !m.large) continue;
@@ -638,17 +683,13 @@ const meta: Record<string, string> = {
   pinning: pinned
     ? 'server child on CPU 0 (taskset -c 0), load generator on CPU 1 (taskset -a -p -c 1)'
     : 'NOT pinned (taskset unavailable or one CPU): server and load generator share the CPUs',
-  load: `autocannon, ${LOAD.connections} connections, ${LOAD.warmup} s warm-up then ${LOAD.duration} s measured, one fresh server process and database per workload${REPEAT > 1 ? `, ${REPEAT} rounds of every workload (interleaved, so a slow spell of the VM hits every system alike) and the median round reported` : ''}`,
+  load: `autocannon, ${LOAD.connections} connections, ${LOAD.warmup} s warm-up then ${LOAD.duration} s measured, one fresh server process and database per workload${REPEAT > 1 ? `, ${REPEAT} rounds of every workload (interleaved, so a slow spell of the VM hits every system alike) and the median round reported; every ratio is the median of the ratios taken round by round` : ''}`,
   databases: `SQLite file in WAL mode under bench/results/db; PostgreSQL ${POSTGRES ? POSTGRES_ADMIN_URL.replace(/\/[^/]*$/, '/<fresh database per workload>') : 'skipped (--no-postgres)'}`,
   'load average at start': loadavg().map((x) => x.toFixed(2)).join(' '),
 };
 log(meta.pinning);
 
-for (round = 1; round <= REPEAT; round++) {
-  await references();
-  await ours('sqlite');
-  if (POSTGRES) await ours('postgres');
-}
+for (round = 1; round <= REPEAT; round++) await oneRound();
 collectRows();
 if (MILLION) {
   await millionLive('sqlite');
