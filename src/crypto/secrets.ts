@@ -38,8 +38,9 @@ export function randomToken(): string {
 }
 
 /**
- * SHA-256, hex. Device codes and refresh tokens carry 256 random bits, so a fast hash is enough
- * to make a leaked table worthless; it also gives an indexed lookup by hash.
+ * SHA-256, hex. Refresh tokens carry 256 random bits, so a fast hash is enough to make a leaked
+ * table worthless; it also gives an indexed lookup by hash. (Device codes get their own key, with the
+ * same hash: see `deviceCodeKey`.)
  */
 export function sha256(value: string): string {
   return hash('sha256', value, 'hex');
