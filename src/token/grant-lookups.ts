@@ -1,11 +1,12 @@
 import { GroupCommit } from '../persistence/group-commit.js';
-import { batchesAtOnce, type SqlRow, type SqlRunner } from '../persistence/sql-runner.js';
+import type { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { batchParameters, batchesAtOnce, type SqlRow, type SqlRunner } from '../persistence/sql-runner.js';
 
 /** The columns of a grant a poll decides on. */
 export interface PolledGrant {
   id: string;
   clientId: string;
-  status: 'pending' | 'approved' | 'denied' | 'redeemed';
+  status: DeviceGrantEntity['status'];
   interval: number;
   expiresAt: number;
   revokedAt: number | null;
@@ -14,8 +15,8 @@ export interface PolledGrant {
 }
 
 const COLUMNS = `"id", "device_code_hash", "client_id", "status", "poll_interval", "expires_at", "revoked_at", "subject", "scope"`;
-/** One statement for any number of keys (a JSON array on SQLite, an array on PostgreSQL); the unique index answers each. */
-const SQLITE = `SELECT ${COLUMNS} FROM "dg_device_grant" WHERE "device_code_hash" IN (SELECT "value" FROM json_each(?1))`;
+/** One statement for any number of keys (see `batchParameters`); the unique index answers each. */
+const SQLITE = `SELECT ${COLUMNS} FROM "dg_device_grant" WHERE "device_code_hash" IN (SELECT "value" ->> 0 FROM json_each(?1))`;
 const POSTGRES = `SELECT ${COLUMNS} FROM "dg_device_grant" WHERE "device_code_hash" = ANY($1::varchar[])`;
 
 const MAX_BATCH = 256;
@@ -29,8 +30,10 @@ const MAX_BATCH = 256;
  */
 export class GrantLookups {
   private readonly batches: GroupCommit<string, PolledGrant | null>;
+  private readonly sql: string;
 
   constructor(private readonly runner: SqlRunner) {
+    this.sql = runner.dialect === 'postgres' ? POSTGRES : SQLITE;
     this.batches = new GroupCommit((keys) => this.readMany(keys), { maxBatch: MAX_BATCH, concurrency: batchesAtOnce(runner.dialect) });
   }
 
@@ -40,9 +43,8 @@ export class GrantLookups {
   }
 
   private async readMany(keys: readonly string[]): Promise<(PolledGrant | null)[]> {
-    const distinct = [...new Set(keys)];
-    const postgres = this.runner.dialect === 'postgres';
-    const rows = await this.runner.rows(postgres ? POSTGRES : SQLITE, [postgres ? distinct : JSON.stringify(distinct)]);
+    const distinct = [...new Set(keys)].map((key) => [key]);
+    const rows = await this.runner.rows(this.sql, batchParameters(this.runner.dialect, distinct, 1));
     const byKey = new Map(rows.map((row) => [row.device_code_hash as string, toGrant(row)]));
     return keys.map((key) => byKey.get(key) ?? null);
   }
