@@ -72,6 +72,7 @@ interface Row {
   workload: string;
   result?: LoadResult;
   rss?: number;
+  cpuPerRequest?: number;
   note?: string;
   skipped?: string;
   vsCeiling?: number;
@@ -158,6 +159,8 @@ interface MeasuredRun {
   note?: string;
   skipped?: string;
   rss: number;
+  /** Server CPU time (all its threads) per request answered in the measured window, µs. */
+  cpuPerRequest?: number;
 }
 /** The current round (1 … REPEAT): every workload runs once per round, so a slow spell of this VM hits all systems alike. */
 let round = 1;
@@ -180,14 +183,25 @@ async function measure(
   const outcome = await withServer(kind, db, `${system}-${db}-${workload}`, async (server) => {
     // With --profile, the server samples its CPU during the measured window only (see runLoad's hooks).
     const file = join(RESULTS, 'profiles', `${system}-${db}-${workload}.cpuprofile`);
-    if (PROFILE) {
-      mkdirSync(dirname(file), { recursive: true });
-      setMeasureHooks({ before: () => server.call('profileStart'), after: () => server.call('profileStop', { file }) });
-    }
+    if (PROFILE) mkdirSync(dirname(file), { recursive: true });
+    // The server's CPU time over the measured window: CPU per request is steadier than req/s when the
+    // VM's speed swings (though a slow spell of a shared cache inflates it too).
+    const cpu = { before: NaN, after: NaN };
+    setMeasureHooks({
+      before: async () => {
+        if (PROFILE) await server.call('profileStart');
+        cpu.before = server.cpuSeconds();
+      },
+      after: async () => {
+        cpu.after = server.cpuSeconds();
+        if (PROFILE) await server.call('profileStop', { file });
+      },
+    });
     try {
       const result = await run(server);
       if (PROFILE) profiles.push(file);
-      return { ...result, rss: server.rss() };
+      const cpuSeconds = cpu.after - cpu.before;
+      return { ...result, rss: server.rss(), cpuPerRequest: result.result?.total ? (cpuSeconds * 1e6) / result.result.total : undefined };
     } finally {
       setMeasureHooks(undefined);
     }
@@ -587,10 +601,10 @@ function markdown(meta: Record<string, string>, targetList: Target[]): string {
   out.push('## Throughput and latency', '');
   out.push(
     table(
-      ['system', 'db', 'workload', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'expected non-2xx', 'errors', 'server RSS MB', '× ceiling', '× oidc-provider', 'note'],
+      ['system', 'db', 'workload', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'expected non-2xx', 'errors', 'server RSS MB', 'server CPU µs/req', '× ceiling', '× oidc-provider', 'note'],
       rows.map((r) =>
         r.skipped
-          ? [r.system, r.db, r.workload, 'skipped', '', '', '', '', '', '', '', '', r.skipped]
+          ? [r.system, r.db, r.workload, 'skipped', '', '', '', '', '', '', '', '', '', r.skipped]
           : [
               r.system,
               r.db,
@@ -602,6 +616,7 @@ function markdown(meta: Record<string, string>, targetList: Target[]): string {
               fmt(r.result!.expected),
               fmt(r.result!.errors) + (r.result!.timeouts ? ` (${r.result!.timeouts} timeouts)` : '') + (r.result!.samples.length ? ` e.g. ${r.result!.samples[0].replace(/\|/g, '/')}` : ''),
               mb(r.rss),
+              fmt(r.cpuPerRequest),
               r.vsCeiling === undefined ? '–' : r.vsCeiling.toFixed(2),
               r.vsOidc === undefined ? '–' : r.vsOidc.toFixed(2),
               r.note ?? '',
@@ -705,6 +720,7 @@ meta['load average at end'] = loadavg().map((x) => x.toFixed(2)).join(' ');
 meta['wall time'] = `${((Date.now() - started) / 1000).toFixed(0)} s`;
 notes.push(
   'errors = unexpected status or OAuth error code, socket errors and timeouts; for polling, 400 authorization_pending (and slow_down on the hammered code) is the expected answer, counted under "expected non-2xx".',
+  'server CPU µs/req = the server process\'s CPU time (user + system, all its threads) over the measured window, divided by the requests answered in it; PostgreSQL\'s own processes are not included.',
   'oidc-provider has a SlowDown error class but its device_code grant never throws it (lib/actions/grants/device_code.js): it does not enforce the polling interval, so it does one in-memory read per poll and nothing else.',
 );
 const md = markdown(meta, targetList);

@@ -41,6 +41,21 @@ export function rssOf(pid: number): number {
   }
 }
 
+/**
+ * CPU time a process has used so far, in seconds: user plus system time of all its threads (the
+ * SQLite driver's and V8's helper threads too), from `/proc/PID/stat`; NaN where that is not readable.
+ */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of proc(5), utime and stime, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 export interface ChildOptions {
   kind: ServerKind;
   databaseUrl?: string;
@@ -117,6 +132,11 @@ export class ServerChild {
 
   rss(): number {
     return rssOf(this.pid);
+  }
+
+  /** CPU seconds the server process has used so far (see {@link cpuSecondsOf}). */
+  cpuSeconds(): number {
+    return cpuSecondsOf(this.pid);
   }
 
   /** Asks the child to close and exit; kills it (by its pid) if it does not within 15 s. */
