@@ -38,8 +38,7 @@ export class FormParams {
   }
 
   private static read(request: OAuthHttpRequest): FormParams {
-    const contentType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (contentType !== 'application/x-www-form-urlencoded') {
+    if (!isFormContentType(request.headers['content-type'])) {
       throw new InvalidRequest('Content-Type must be application/x-www-form-urlencoded');
     }
     if (Buffer.isBuffer(request.rawBody)) return FormParams.parse(request.rawBody);
@@ -62,39 +61,50 @@ export class FormParams {
    * @see RFC 6749 Appendix B
    */
   static parse(raw: Buffer): FormParams {
+    // Every parameter seen, empty ones too (as ''), so that a repeat is caught whichever value it had.
     const values = new Map<string, string>();
-    const seen = new Set<string>();
     if (raw.length === 0) return new FormParams(values);
-    // Without '%', '+' or bytes above 0x7F every component decodes to itself; an ASCII body (a poll's,
-    // whose grant type URN arrives as urn%3Aietf%3A...) can use the engine's decoder.
-    const ascii = isAscii(raw);
-    const plain = ascii && raw.indexOf(0x25) < 0 && raw.indexOf(0x2b) < 0;
-    const decode = plain ? (component: string) => component : ascii ? decodeAsciiComponent : decodeFormComponent;
+    // An ASCII body (a poll's, whose grant type URN arrives as urn%3Aietf%3A...) can use the engine's
+    // decoder, and its components without '%' or '+' decode to themselves.
+    const decode = isAscii(raw) ? decodeAsciiComponent : decodeFormComponent;
     for (const pair of raw.toString('latin1').split('&')) {
       if (pair === '') continue;
       const equals = pair.indexOf('=');
       const name = decode(equals < 0 ? pair : pair.slice(0, equals));
       const value = equals < 0 ? '' : decode(pair.slice(equals + 1));
       if (name.includes('[')) throw new InvalidRequest(`bracketed parameter ${printable(name)} is not supported`);
-      if (seen.has(name)) throw new InvalidRequest(`parameter ${printable(name)} is repeated`);
-      seen.add(name);
-      if (value !== '') values.set(name, value);
+      if (values.has(name)) throw new InvalidRequest(`parameter ${printable(name)} is repeated`);
+      values.set(name, value);
     }
     return new FormParams(values);
   }
 
   /** The value, or undefined when absent or empty. */
   get(name: string): string | undefined {
-    return this.values.get(name);
+    return this.values.get(name) || undefined;
   }
 
-  /** The value; `invalid_request` when absent. */
+  /** The value; `invalid_request` when absent or empty. */
   require(name: string): string {
     const value = this.values.get(name);
-    if (value === undefined) throw new InvalidRequest(`parameter ${name} is required`);
+    if (!value) throw new InvalidRequest(`parameter ${name} is required`);
     return value;
   }
 }
+
+/** Whether a `Content-Type` header names a form body (parameters such as `charset` allowed). */
+function isFormContentType(header: string | string[] | undefined): boolean {
+  if (header === 'application/x-www-form-urlencoded') return true;
+  return String(header ?? '').split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+/**
+ * The grant types' URNs as clients escape them: a device sends one with every poll, so its decoding
+ * is looked up rather than done again each time.
+ */
+const ESCAPED_GRANT_TYPES = new Map(
+  ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'].map((grantType) => [encodeURIComponent(grantType), grantType]),
+);
 
 /**
  * {@link decodeFormComponent} for an ASCII component, through `decodeURIComponent`, which is as strict
@@ -102,9 +112,12 @@ export class FormParams {
  * runs to say which it was.
  */
 function decodeAsciiComponent(component: string): string {
-  if (component.indexOf('%') < 0 && component.indexOf('+') < 0) return component;
+  const plus = component.indexOf('+');
+  if (plus < 0 && component.indexOf('%') < 0) return component;
+  const known = ESCAPED_GRANT_TYPES.get(component);
+  if (known !== undefined) return known;
   try {
-    return decodeURIComponent(component.replaceAll('+', ' '));
+    return decodeURIComponent(plus < 0 ? component : component.replaceAll('+', ' '));
   } catch {
     return decodeFormComponent(component);
   }
