@@ -16,6 +16,7 @@ import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 import { GrantLookups, type PolledGrant } from './grant-lookups.js';
 import { OnTimePolls } from './on-time-polls.js';
+import { RecentSlowDowns } from './recent-slow-downs.js';
 import { SLOW_DOWN_INCREMENT, SlowDowns } from './slow-downs.js';
 
 /** A device code as we issue it: base64url, 43 characters; anything far off is not worth a lookup. */
@@ -33,6 +34,7 @@ export class DeviceCodeGrant {
   private onTimePolls?: OnTimePolls;
   private slowDowns?: SlowDowns;
   private lookups?: GrantLookups;
+  private readonly recentSlowDowns = new RecentSlowDowns();
 
   constructor(
     @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
@@ -55,9 +57,12 @@ export class DeviceCodeGrant {
     const deviceCodeHash = deviceCodeKey(deviceCode);
     const now = receivedAt;
     // Most polls are a well-behaved device asking about a pending grant: one conditional update
-    // answers those (it holds every condition the checks below would test). Any other poll falls
-    // through to reading the grant, as it always did.
-    if (await this.stampOnTimePoll(deviceCodeHash, client.clientId, now)) {
+    // answers those (it holds every condition the checks below would test). A poll this instance
+    // knows to be too early (see RecentSlowDowns) goes straight to slow_down's conditional update
+    // instead. Any other poll, or one neither update took, is answered by reading the grant.
+    if (this.recentSlowDowns.tooEarly(deviceCodeHash, now)) {
+      await this.slowDown(deviceCodeHash, client.clientId, now);
+    } else if (await this.stampOnTimePoll(deviceCodeHash, client.clientId, now)) {
       throw new AuthorizationPending('the user has not yet approved the request');
     }
     const grant = await this.find(deviceCodeHash);
@@ -70,7 +75,10 @@ export class DeviceCodeGrant {
       this.events.emit(DeviceGrantEvent.GrantExpired, { grantId: grant.id, clientId: grant.clientId });
       throw new ExpiredToken('the device code expired');
     }
-    if (grant.status === 'pending') return this.tooFast(grant, now);
+    if (grant.status === 'pending') {
+      await this.slowDown(deviceCodeHash, client.clientId, now);
+      throw new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`);
+    }
     return this.redeem(grant, now);
   }
 
@@ -85,13 +93,15 @@ export class DeviceCodeGrant {
   }
 
   /**
-   * A pending, live grant whose on-time update did not match: the poll came sooner than the grant's
-   * interval after the previous one (a grant never returns to pending once decided, and is never
-   * reconnected), so it is `slow_down`, which grows the interval for good.
+   * `slow_down` for a poll of a pending, live grant of this client that came sooner than the grant's
+   * interval after the previous one: the interval grows for good (see {@link SlowDowns}) and the answer
+   * says to what. Returns, without answering, when the grant is not that (any more): the caller reads it.
    */
-  private async tooFast(grant: PolledGrant, now: number): Promise<never> {
+  private async slowDown(deviceCodeHash: string, clientId: string, now: number): Promise<void> {
     this.slowDowns ??= new SlowDowns(this.runner);
-    const interval = (await this.slowDowns.record({ grantId: grant.id, at: now })) ?? grant.interval + SLOW_DOWN_INCREMENT;
+    const interval = await this.slowDowns.record({ deviceCodeHash, clientId, at: now });
+    if (interval === undefined) return;
+    this.recentSlowDowns.note(deviceCodeHash, now, interval);
     throw new SlowDown(`polling too fast: wait at least ${interval} seconds between polls`);
   }
 

@@ -87,6 +87,30 @@ for (const adapter of ADAPTERS) {
       }
     });
 
+    test('a device polling too fast still gets the decision at once: tokens once approved, access_denied once denied', async () => {
+      const approved = await requestDeviceCode(server.url);
+      const denied = await requestDeviceCode(server.url);
+      for (const code of [approved, denied]) {
+        assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
+        clock.advance(1);
+        const slow = await poll(server.url, code.device_code);
+        assertOAuthError(slow, 'slow_down');
+        assert.match(slow.body.error_description, /wait at least 10 seconds/);
+      }
+      // Still inside the grown interval (the server remembers these devices were told to slow down),
+      // the next too-fast poll grows the interval again and says so.
+      clock.advance(1);
+      const again = await poll(server.url, approved.device_code);
+      assertOAuthError(again, 'slow_down');
+      assert.match(again.body.error_description, /wait at least 15 seconds/);
+      await server.grants.approve(approved.user_code, 'alice');
+      await server.grants.deny(denied.user_code);
+      clock.advance(1);
+      const tokens = await poll(server.url, approved.device_code);
+      assert.equal(tokens.status, 200, tokens.text);
+      assertOAuthError(await poll(server.url, denied.device_code), 'access_denied');
+    });
+
     test('an approval landing between a poll\'s read and its write gives tokens, not slow_down', async () => {
       const code = await requestDeviceCode(server.url);
       // The poll's first statement is its on-time stamp: the approval lands just before it runs.
