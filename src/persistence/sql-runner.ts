@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 
 /** A row as the driver returns it (PostgreSQL returns bigint columns as strings). */
@@ -20,7 +21,7 @@ interface SqliteConnection {
 }
 
 interface PgPool {
-  query(sql: string, parameters: readonly unknown[]): Promise<{ rows: SqlRow[] }>;
+  query(query: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: SqlRow[] }>;
 }
 
 /**
@@ -47,7 +48,15 @@ export function sqlRunnerFor(dataSource: DataSource): SqlRunner {
   const type = dataSource.options.type;
   if (type === 'postgres') {
     const pool = (dataSource.driver as unknown as { master: PgPool }).master;
-    return { dialect: 'postgres', rows: async (sql, parameters) => (await pool.query(sql, parameters)).rows };
+    const names = new Map<string, string>();
+    return {
+      dialect: 'postgres',
+      rows: async (sql, parameters) => {
+        let name = names.get(sql);
+        if (name === undefined) names.set(sql, (name = preparedStatementName(sql)));
+        return (await pool.query({ name, text: sql, values: parameters })).rows;
+      },
+    };
   }
   if (type === 'sqlite') {
     const driver = dataSource.driver as unknown as { databaseConnection: SqliteConnection };
@@ -61,4 +70,13 @@ export function sqlRunnerFor(dataSource: DataSource): SqlRunner {
     };
   }
   throw new Error(`device-grant-kit supports SQLite and PostgreSQL, not ${type}`);
+}
+
+/**
+ * The name a fixed statement is prepared under on each PostgreSQL connection (node-postgres sends it
+ * to be parsed once per connection, then only binds and executes it), from its text, so that one name
+ * never stands for two texts.
+ */
+function preparedStatementName(sql: string): string {
+  return `dg_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
 }
