@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 
 // autocannon is CommonJS without type declarations.
@@ -46,21 +47,136 @@ export interface LoadResult {
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-let hooks: { before(): Promise<unknown>; after(): Promise<unknown> } | undefined;
-
-/** Work to do right before and after each measured window (CPU profiling of the server). */
-export function setMeasureHooks(next: typeof hooks): void {
-  hooks = next;
+/**
+ * Work around the measured window of one server: `before`/`after` once around all of it (CPU
+ * profiling), `sliceStart`/`sliceEnd` around each stretch of load it gets (CPU accounting).
+ */
+export interface MeasureHooks {
+  before?(): Promise<unknown>;
+  after?(): Promise<unknown>;
+  sliceStart?(): void;
+  sliceEnd?(): void;
 }
 
-/** Warms up, then measures, with autocannon; the same body generator runs through both. */
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  if (spec.warmup > 0) await fire(spec, spec.warmup);
-  await hooks?.before();
+/** The hooks of the measurement the current async context belongs to (see {@link withMeasureHooks}). */
+const hooksContext = new AsyncLocalStorage<MeasureHooks>();
+
+/** Runs `body` with `hooks` applying to every `runLoad` it makes, also while other measurements run at once. */
+export function withMeasureHooks<T>(hooks: MeasureHooks, body: () => Promise<T>): Promise<T> {
+  return hooksContext.run(hooks, body);
+}
+
+/**
+ * Servers measured in turns instead of one after the other: every `runLoad` made while the group is
+ * open waits until each member has either called `runLoad` or left; then all are warmed up, and the
+ * measured time of each is cut into slices that take turns (A B C, C B A, A B C, …), so a slow minute of
+ * this shared VM falls on every member alike and the ratios between them hold still.
+ */
+class Interleaving {
+  private readonly members: { spec: LoadSpec; hooks?: MeasureHooks; resolve(result: LoadResult): void; reject(error: unknown): void }[] = [];
+  private started = false;
+
+  constructor(
+    private expected: number,
+    private readonly sliceSeconds: number,
+  ) {}
+
+  join(spec: LoadSpec, hooks: MeasureHooks | undefined): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      this.members.push({ spec, hooks, resolve, reject });
+      this.startWhenComplete();
+    });
+  }
+
+  /** A member that will not call `runLoad` (not selected, skipped, failed, or done). */
+  leave(): void {
+    this.expected--;
+    this.startWhenComplete();
+  }
+
+  get open(): boolean {
+    return !this.started;
+  }
+
+  private startWhenComplete(): void {
+    if (this.started || this.members.length < this.expected || this.members.length === 0) return;
+    this.started = true;
+    this.run().catch((error: unknown) => this.members.forEach((member) => member.reject(error)));
+  }
+
+  private async run(): Promise<void> {
+    for (const { spec } of this.members) if (spec.warmup > 0) await fire(spec, spec.warmup);
+    for (const { hooks } of this.members) await hooks?.before?.();
+    const duration = Math.max(...this.members.map((member) => member.spec.duration));
+    const slices = Math.max(1, Math.round(duration / this.sliceSeconds));
+    const parts = this.members.map(() => [] as LoadResult[]);
+    for (let slice = 0; slice < slices; slice++) {
+      const order = this.members.map((_, index) => index);
+      if (slice % 2 === 1) order.reverse();
+      for (const index of order) {
+        const { spec, hooks } = this.members[index];
+        hooks?.sliceStart?.();
+        parts[index].push(await fire(spec, spec.duration / slices));
+        hooks?.sliceEnd?.();
+      }
+    }
+    for (const { hooks } of this.members) await hooks?.after?.();
+    this.members.forEach((member, index) => member.resolve(merge(parts[index], member.spec.duration)));
+  }
+}
+
+let interleaving: Interleaving | undefined;
+
+/**
+ * Runs the measurements of `members` at once, their load in turns (see {@link Interleaving}). Each
+ * member makes at most one `runLoad` call; one made after the group has run is measured on its own.
+ */
+export async function interleaved(members: (() => Promise<unknown>)[], sliceSeconds = 2): Promise<void> {
+  const group = new Interleaving(members.length, sliceSeconds);
+  interleaving = group;
   try {
-    return await fire(spec, spec.duration);
+    await Promise.all(members.map((member) => member().finally(() => group.leave())));
   } finally {
-    await hooks?.after();
+    interleaving = undefined;
+  }
+}
+
+/**
+ * Slices of one server's load as one result: totals added up; the median of the slices' p50 and the
+ * highest of their p99 (autocannon reports percentiles, not its histogram, so they cannot be pooled).
+ */
+function merge(parts: LoadResult[], seconds: number): LoadResult {
+  const sum = (pick: (part: LoadResult) => number) => parts.reduce((total, part) => total + pick(part), 0);
+  const total = sum((part) => part.total);
+  return {
+    rps: total / seconds,
+    p50: percentile(parts.map((part) => part.p50), 50),
+    p99: Math.max(...parts.map((part) => part.p99)),
+    total,
+    ok: sum((part) => part.ok),
+    expected: sum((part) => part.expected),
+    errors: sum((part) => part.errors),
+    timeouts: sum((part) => part.timeouts),
+    samples: parts.flatMap((part) => part.samples).slice(0, 3),
+  };
+}
+
+/**
+ * Warms up, then measures, with autocannon; the same body generator runs through both. Inside an open
+ * {@link interleaved} group, waits for the group and takes its turns.
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const hooks = hooksContext.getStore();
+  if (interleaving?.open) return interleaving.join(spec, hooks);
+  if (spec.warmup > 0) await fire(spec, spec.warmup);
+  await hooks?.before?.();
+  try {
+    hooks?.sliceStart?.();
+    const result = await fire(spec, spec.duration);
+    hooks?.sliceEnd?.();
+    return result;
+  } finally {
+    await hooks?.after?.();
   }
 }
 

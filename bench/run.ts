@@ -2,8 +2,9 @@
 // written to bench/results/latest.{json,md}. Flags: --million (1M-live-grants latency ratio),
 // --profile (V8 CPU profiles of the server children), --only=REGEX (workloads by "system/db/workload"),
 // --duration=S --warmup=S --connections=N, --no-postgres, --repeat=N (N rounds of every load workload, the
-// median round reported and every ratio the median of the round-by-round ratios: this shared VM's
-// throughput swings by a third or more from one minute to the next).
+// median round reported and every ratio the median of the round-by-round ratios). The systems a ratio
+// compares are measured side by side in alternating 2 s slices: this shared VM's throughput swings by
+// a third or more from one minute to the next.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createPostgresDatabase, POSTGRES_ADMIN_URL } from '../test/support/postgres.js';
 import { benchDeviceCode, OIDC_CLIENT_ID } from './bench-codes.js';
-import { setMeasureHooks, type LoadResult } from './load.js';
+import { interleaved, withMeasureHooks, type LoadResult } from './load.js';
 import { formatProfile, summariseProfile } from './profile-top.js';
 import { canPin, pinSelf, rssOf, ServerChild, type ServerKind } from './server-child.js';
 import {
@@ -184,27 +185,27 @@ async function measure(
     // With --profile, the server samples its CPU during the measured window only (see runLoad's hooks).
     const file = join(RESULTS, 'profiles', `${system}-${db}-${workload}.cpuprofile`);
     if (PROFILE) mkdirSync(dirname(file), { recursive: true });
-    // The server's CPU time over the measured window: CPU per request is steadier than req/s when the
-    // VM's speed swings (though a slow spell of a shared cache inflates it too).
-    const cpu = { before: NaN, after: NaN };
-    setMeasureHooks({
+    // The server's CPU time while it is under measured load: CPU per request is steadier than req/s when
+    // the VM's speed swings (though a slow spell of a shared cache inflates it too).
+    let cpuSeconds = 0;
+    let sliceStarted = NaN;
+    const hooks = {
       before: async () => {
         if (PROFILE) await server.call('profileStart');
-        cpu.before = server.cpuSeconds();
       },
       after: async () => {
-        cpu.after = server.cpuSeconds();
         if (PROFILE) await server.call('profileStop', { file });
       },
-    });
-    try {
-      const result = await run(server);
-      if (PROFILE) profiles.push(file);
-      const cpuSeconds = cpu.after - cpu.before;
-      return { ...result, rss: server.rss(), cpuPerRequest: result.result?.total ? (cpuSeconds * 1e6) / result.result.total : undefined };
-    } finally {
-      setMeasureHooks(undefined);
-    }
+      sliceStart: () => {
+        sliceStarted = server.cpuSeconds();
+      },
+      sliceEnd: () => {
+        cpuSeconds += server.cpuSeconds() - sliceStarted;
+      },
+    };
+    const result = await withMeasureHooks(hooks, () => run(server));
+    if (PROFILE && result.result) profiles.push(file);
+    return { ...result, rss: server.rss(), cpuPerRequest: result.result?.total ? (cpuSeconds * 1e6) / result.result.total : undefined };
   });
   if ('skip' in outcome) entry.skipped = outcome.skip;
   else entry.runs.push(outcome);
@@ -290,51 +291,59 @@ const ourPoll = (db: 'sqlite' | 'postgres') =>
   });
 
 /** The workloads without a reference to compare with: only SQLite against PostgreSQL. */
-async function ourOthers(db: 'sqlite' | 'postgres'): Promise<void> {
-  await measure(SYSTEM, db, 'poll-hammer', 'device-grant', async (server) => {
+const ourHammer = (db: 'sqlite' | 'postgres') =>
+  measure(SYSTEM, db, 'poll-hammer', 'device-grant', async (server) => {
     await server.call('seedGrants', { from: 0, to: 1 });
     return { result: await pollHammered(server.url, LOAD), note: 'one code, every answer after the first is slow_down' };
   });
-  await measure(SYSTEM, db, 'refresh', 'device-grant', async (server) => {
+
+const ourRefresh = (db: 'sqlite' | 'postgres') =>
+  measure(SYSTEM, db, 'refresh', 'device-grant', async (server) => {
     await server.call('seedRefreshTokens', { from: 0, to: REFRESH_TOKENS });
     await settle(server);
     const result = await refresh(server.url, LOAD, REFRESH_TOKENS);
     return { result, note: `rotation: each request spends one of ${REFRESH_TOKENS.toLocaleString('en')} pre-issued tokens` };
   });
-  await measure(SYSTEM, db, 'api-me', 'device-grant', async (server) => {
+
+const ourApiMe = (db: 'sqlite' | 'postgres') =>
+  measure(SYSTEM, db, 'api-me', 'device-grant', async (server) => {
     await server.call('seedRefreshTokens', { from: 0, to: 1 });
     const headers = { authorization: `Bearer ${await accessTokenFor(server.url, 0)}` };
     if (!(await exists(`${server.url}/api/me`, headers))) return { skipped: 'GET /api/me is not there yet (resource guard in progress)' };
     return { result: await getOk(server.url, LOAD, '/api/me', headers), note: 'resource guard validating a JWT' };
   });
-  await measure(SYSTEM, db, 'activate', 'device-grant', async (server) => {
+
+const ourActivate = (db: 'sqlite' | 'postgres') =>
+  measure(SYSTEM, db, 'activate', 'device-grant', async (server) => {
     if (!(await exists(`${server.url}/activate`))) return { skipped: 'GET /activate is not there yet (activation page in progress)' };
     return { result: await getOk(server.url, LOAD, '/activate'), note: 'activation page, no session' };
   });
-  if (round === 1 && selected(SYSTEM, db, 'approval')) {
-    log(`${SYSTEM} / ${db} / approval → first successful poll (${APPROVAL_GRANTS} devices, ~${3 * POLL_INTERVAL} s)`);
-    const outcome = await withServer('device-grant', db, `${SYSTEM}-${db}-approval`, async (server) => {
-      await server.call('seedGrants', { from: 0, to: APPROVAL_GRANTS });
-      return approvalLatency(server, APPROVAL_GRANTS, POLL_INTERVAL);
-    });
-    approval[db] = 'skip' in outcome ? ({ skipped: outcome.skip } as ApprovalLatency & { skipped: string }) : outcome;
-  }
+
+async function ourApproval(db: 'sqlite' | 'postgres'): Promise<void> {
+  if (round !== 1 || !selected(SYSTEM, db, 'approval')) return;
+  log(`${SYSTEM} / ${db} / approval → first successful poll (${APPROVAL_GRANTS} devices, ~${3 * POLL_INTERVAL} s)`);
+  const outcome = await withServer('device-grant', db, `${SYSTEM}-${db}-approval`, async (server) => {
+    await server.call('seedGrants', { from: 0, to: APPROVAL_GRANTS });
+    return approvalLatency(server, APPROVAL_GRANTS, POLL_INTERVAL);
+  });
+  approval[db] = 'skip' in outcome ? ({ skipped: outcome.skip } as ApprovalLatency & { skipped: string }) : outcome;
 }
 
 /**
- * One round. Each comparison is measured back to back (a poll between the bare route and
- * oidc-provider's poll, our issuance right after oidc-provider's): this VM's slow spells last a minute
- * or two, and a reference measured ten minutes earlier could stand in another one.
+ * One round. The systems a ratio compares run side by side, each on its own fresh server, and take
+ * turns under load in 2 s slices (see `interleaved`): the bare route, oidc-provider's poll and our polls;
+ * the bare POST, oidc-provider's issuance and ours; SQLite and PostgreSQL for each of the rest. This VM's
+ * speed swings by a third or more within a minute, which a comparison measured a minute apart (as
+ * earlier rounds were) took for a difference between the systems.
  */
 async function oneRound(): Promise<void> {
   const databases: ('sqlite' | 'postgres')[] = POSTGRES ? ['sqlite', 'postgres'] : ['sqlite'];
-  await bareGet();
-  await oidcPoll();
-  for (const db of databases) await ourPoll(db);
-  await barePost();
-  await oidcIssuance();
-  for (const db of databases) await ourIssuance(db);
-  for (const db of databases) await ourOthers(db);
+  await interleaved([bareGet, oidcPoll, ...databases.map((db) => () => ourPoll(db))]);
+  await interleaved([barePost, oidcIssuance, ...databases.map((db) => () => ourIssuance(db))]);
+  for (const workload of [ourHammer, ourRefresh, ourApiMe, ourActivate]) {
+    await interleaved(databases.map((db) => () => workload(db)));
+  }
+  for (const db of databases) await ourApproval(db);
 }
 
 // ---------------------------------------------------------------- 1M live grants (issue 6)
@@ -698,7 +707,7 @@ const meta: Record<string, string> = {
   pinning: pinned
     ? 'server child on CPU 0 (taskset -c 0), load generator on CPU 1 (taskset -a -p -c 1)'
     : 'NOT pinned (taskset unavailable or one CPU): server and load generator share the CPUs',
-  load: `autocannon, ${LOAD.connections} connections, ${LOAD.warmup} s warm-up then ${LOAD.duration} s measured, one fresh server process and database per workload${REPEAT > 1 ? `, ${REPEAT} rounds of every workload (interleaved, so a slow spell of the VM hits every system alike) and the median round reported; every ratio is the median of the ratios taken round by round` : ''}`,
+  load: `autocannon, ${LOAD.connections} connections, ${LOAD.warmup} s warm-up then ${LOAD.duration} s measured, one fresh server process and database per workload; the systems a ratio compares run side by side and take turns under load in 2 s slices (ABC, CBA, …), so a slow spell of the VM falls on each alike; p50 is the median of a system's slices, p99 the highest of them${REPEAT > 1 ? `; ${REPEAT} rounds of every workload, the median round reported, every ratio the median of the ratios taken round by round` : ''}`,
   databases: `SQLite file in WAL mode under bench/results/db; PostgreSQL ${POSTGRES ? POSTGRES_ADMIN_URL.replace(/\/[^/]*$/, '/<fresh database per workload>') : 'skipped (--no-postgres)'}`,
   'load average at start': loadavg().map((x) => x.toFixed(2)).join(' '),
 };
