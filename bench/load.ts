@@ -2,7 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 
 // autocannon is CommonJS without type declarations.
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: object) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: object) => AutocannonRun;
+
+/** What autocannon returns without a callback: its run's events, and a promise of the result. */
+interface AutocannonRun extends PromiseLike<AutocannonResult> {
+  on(event: 'response', listener: (client: unknown, status: number, bytes: number, responseTime: number) => void): void;
+}
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -109,7 +114,7 @@ class Interleaving {
     for (const { hooks } of this.members) await hooks?.before?.();
     const duration = Math.max(...this.members.map((member) => member.spec.duration));
     const slices = Math.max(1, Math.round(duration / this.sliceSeconds));
-    const parts = this.members.map(() => [] as LoadResult[]);
+    const parts = this.members.map(() => [] as Fired[]);
     for (let slice = 0; slice < slices; slice++) {
       const order = this.members.map((_, index) => index);
       if (slice % 2 === 1) order.reverse();
@@ -141,23 +146,21 @@ export async function interleaved(members: (() => Promise<unknown>)[], sliceSeco
   }
 }
 
-/**
- * Slices of one server's load as one result: totals added up; the median of the slices' p50 and the
- * highest of their p99 (autocannon reports percentiles, not its histogram, so they cannot be pooled).
- */
-function merge(parts: LoadResult[], seconds: number): LoadResult {
-  const sum = (pick: (part: LoadResult) => number) => parts.reduce((total, part) => total + pick(part), 0);
+/** Slices of one server's load as one result: totals added up, percentiles over every answer of every slice. */
+function merge(parts: Fired[], seconds: number): LoadResult {
+  const sum = (pick: (part: LoadResult) => number) => parts.reduce((total, part) => total + pick(part.result), 0);
   const total = sum((part) => part.total);
+  const latencies = parts.flatMap((part) => part.latencies);
   return {
     rps: total / seconds,
-    p50: percentile(parts.map((part) => part.p50), 50),
-    p99: Math.max(...parts.map((part) => part.p99)),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
     total,
     ok: sum((part) => part.ok),
     expected: sum((part) => part.expected),
     errors: sum((part) => part.errors),
     timeouts: sum((part) => part.timeouts),
-    samples: parts.flatMap((part) => part.samples).slice(0, 3),
+    samples: parts.flatMap((part) => part.result.samples).slice(0, 3),
   };
 }
 
@@ -172,7 +175,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   await hooks?.before?.();
   try {
     hooks?.sliceStart?.();
-    const result = await fire(spec, spec.duration);
+    const { result } = await fire(spec, spec.duration);
     hooks?.sliceEnd?.();
     return result;
   } finally {
@@ -180,9 +183,16 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   }
 }
 
-async function fire(spec: LoadSpec, seconds: number): Promise<LoadResult> {
+/** One stretch of load: its result, and every answer's latency in ms (to pool the percentiles of several). */
+interface Fired {
+  result: LoadResult;
+  latencies: number[];
+}
+
+async function fire(spec: LoadSpec, seconds: number): Promise<Fired> {
   const counts = { ok: 0, expected: 0, unexpected: 0 };
   const samples: string[] = [];
+  const latencies: number[] = [];
   const request = {
     method: spec.method,
     path: spec.path,
@@ -194,23 +204,28 @@ async function fire(spec: LoadSpec, seconds: number): Promise<LoadResult> {
       if (verdict === 'unexpected' && samples.length < 3) samples.push(`${status} ${(body ?? '').slice(0, 160)}`);
     },
   };
-  const result = await autocannon({
+  const run = autocannon({
     url: spec.url,
     connections: spec.connections,
     duration: seconds,
     timeout: 10,
     requests: [request],
   });
+  run.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
+  const result = await run;
   return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    total: result.requests.total,
-    ok: counts.ok,
-    expected: counts.expected,
-    errors: counts.unexpected + result.errors,
-    timeouts: result.timeouts,
-    samples,
+    result: {
+      rps: result.requests.average,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      total: result.requests.total,
+      ok: counts.ok,
+      expected: counts.expected,
+      errors: counts.unexpected + result.errors,
+      timeouts: result.timeouts,
+      samples,
+    },
+    latencies,
   };
 }
 
