@@ -6,12 +6,13 @@ const MAX_GRANTS = 10_000;
  * before which its next poll is still too early: the time of that poll plus the interval it grew to.
  *
  * A poll earlier than that cannot be on time in the database either: the `slow_down` write set the
- * grant's last poll to that poll's time and its interval to at least the one remembered here, and a
- * grant's interval never shrinks. So such a poll skips the on-time stamp, a conditional update that
- * could only fail, and goes straight to reading the grant, which answers it as before (`slow_down`
- * while pending; the user's decision, expiry or disconnection once there is one). A device hammering
- * the token endpoint then costs two statements per batch instead of three. Nothing here decides an
- * answer; forgetting an entry only means the stamp is tried again.
+ * grant's last poll to that poll's time (or a later one) and its interval to at least the one
+ * remembered here, and a grant's interval never shrinks. So such a poll skips the on-time stamp, a
+ * conditional update that could only fail, and goes straight to `slow_down`'s conditional update; when
+ * that finds no pending, live grant of the client (the user decided, the code expired, the device was
+ * disconnected), the grant is read and answered as any other poll. A device hammering the token
+ * endpoint then costs one statement per batch instead of three. Nothing here decides an answer;
+ * forgetting an entry only means the stamp is tried again.
  */
 export class RecentSlowDowns {
   private readonly until = new Map<string, number>();
