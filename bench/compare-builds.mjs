@@ -1,14 +1,15 @@
 // Compares two builds of the server on one workload, side by side with the bare route, in turns:
 //
-//   cp -r dist /tmp/before   # the build to compare against, then change the code and `npm run build`
-//   node bench/compare-builds.mjs /tmp/before dist [--postgres] [--hammer] [--rounds=8] [--slice=1]
+//   cp -r dist .bench-dist   # the build to compare against (inside the project, for its node_modules),
+//                            # then change the code and `npm run build`
+//   node bench/compare-builds.mjs .bench-dist dist [--postgres] [--hammer] [--rounds=8] [--slice=1]
 //
 // The bare route, the "before" build and the "after" build each run in their own process pinned to CPU 0;
-// autocannon (pinned to CPU 1, 50 connections) gives each a `--slice`-second turn of load, in reversed
-// order every other round, so that this VM's slow spells fall on all three alike. Prints req/s, the
-// server's CPU time per request and req/s as a share of the bare POST's. Not part of `npm run bench`:
+// the bench's own workloads and turns (`interleaved` in bench/load.ts, from the "after" build) give each
+// a `--slice`-second turn of load per round, in reversed order every other round, so that this VM's slow
+// spells fall on all three alike. Prints req/s, p99, the server's CPU time per request and req/s as a
+// share of the bare POST's. Not part of `npm run bench`:
 // it answers "did this change help?" within seconds, where the full bench compares systems.
-import { createRequire } from 'node:module';
 import { mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,9 +31,9 @@ const load = (dir, file) => import(pathToFileURL(resolve(dir, file)).href);
 const before = await load(beforeDir, 'bench/server-child.js');
 const after = await load(afterDir, 'bench/server-child.js');
 const { benchDeviceCode } = await load(afterDir, 'bench/bench-codes.js');
-const { pollBody } = await load(afterDir, 'bench/workloads.js');
+const { pollPending, pollHammered, postOk } = await load(afterDir, 'bench/workloads.js');
+const { interleaved, withMeasureHooks } = await load(afterDir, 'bench/load.js');
 const { createPostgresDatabase } = await load(afterDir, 'test/support/postgres.js');
-const autocannon = createRequire(import.meta.url)('autocannon');
 
 before.pinSelf(1);
 const databases = [];
@@ -60,49 +61,32 @@ const servers = {
   before: await ourServer(before, 'before'),
   after: await ourServer(after, 'after'),
 };
-const bodies = Array.from({ length: HAMMER ? 1 : CODES }, (_, i) => pollBody(benchDeviceCode(i)));
-const next = { bare: 0, before: 0, after: 0 };
-const expected = HAMMER ? /"error":"(slow_down|authorization_pending)"/ : /"error":"authorization_pending"/;
 
-async function turn(name, seconds) {
-  const server = servers[name];
-  let unexpected = 0;
-  const cpu = server.cpuSeconds();
-  const result = await autocannon({
-    url: server.url,
-    connections: 50,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path: name === 'bare' ? '/bare' : '/oauth/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: bodies[0],
-        setupRequest: (request) => ({ ...request, body: bodies[next[name]++ % bodies.length] }),
-        onResponse: (status, body) => {
-          if (name === 'bare' ? status !== 200 : status !== 400 || !expected.test(body ?? '')) unexpected++;
-        },
-      },
-    ],
-  });
-  return { requests: result.requests.total, seconds, cpu: server.cpuSeconds() - cpu, unexpected: unexpected + result.errors };
-}
+// The bench's own workloads, measured in the bench's turns (`interleaved`), one slice per round.
+const settings = { connections: 50, warmup: 2, duration: ROUNDS * SLICE };
+const codes = Array.from({ length: CODES }, (_, i) => benchDeviceCode(i));
+const workload = (name) => {
+  const { url } = servers[name];
+  if (name === 'bare') return postOk(url, settings, '/bare');
+  return HAMMER ? pollHammered(url, settings) : pollPending(url, settings, codes);
+};
+const results = {};
+await interleaved(
+  Object.keys(servers).map((name) => async () => {
+    const server = servers[name];
+    let cpu = 0;
+    let sliceStarted = NaN;
+    const hooks = { sliceStart: () => (sliceStarted = server.cpuSeconds()), sliceEnd: () => (cpu += server.cpuSeconds() - sliceStarted) };
+    const result = await withMeasureHooks(hooks, () => workload(name));
+    results[name] = { ...result, cpu };
+  }),
+  SLICE,
+);
 
-const names = Object.keys(servers);
-const totals = Object.fromEntries(names.map((name) => [name, { requests: 0, seconds: 0, cpu: 0, unexpected: 0 }]));
-for (const name of names) await turn(name, 2); // warm-up
-for (let round = 0; round < ROUNDS; round++) {
-  for (const name of round % 2 ? [...names].reverse() : names) {
-    const part = await turn(name, SLICE);
-    for (const key of Object.keys(part)) totals[name][key] += part[key];
-  }
-}
-const rate = (name) => totals[name].requests / totals[name].seconds;
 console.log(`${HAMMER ? 'one code hammered' : `${CODES.toLocaleString('en')} pending codes`} on ${POSTGRES ? 'PostgreSQL' : 'SQLite'}, ${ROUNDS} rounds of ${SLICE} s turns`);
-for (const name of names) {
-  const { requests, cpu, unexpected } = totals[name];
+for (const [name, { rps, p99, total, cpu, errors }] of Object.entries(results)) {
   console.log(
-    `${name.padEnd(7)} ${Math.round(rate(name)).toLocaleString('en').padStart(7)} req/s  ${((cpu * 1e6) / requests).toFixed(1).padStart(6)} µs CPU/req  ${(rate(name) / rate('bare')).toFixed(3)} × bare POST  ${unexpected} unexpected`,
+    `${name.padEnd(7)} ${Math.round(rps).toLocaleString('en').padStart(7)} req/s  p99 ${p99.toFixed(1)} ms  ${((cpu * 1e6) / total).toFixed(1).padStart(6)} µs CPU/req  ${(rps / results.bare.rps).toFixed(3)} × bare POST  ${errors} unexpected`,
   );
 }
 for (const server of Object.values(servers)) await server.stop();
