@@ -35,8 +35,6 @@ serveIpc(
       }
       return micros;
     },
-    /** Planner statistics after a bulk load, as autovacuum would gather them (PostgreSQL; SQLite too). */
-    analyze: () => dataSource.query('ANALYZE'),
     /**
      * After a bulk seed: planner statistics (and on PostgreSQL a vacuum), and the seed's writes moved
      * out of the WAL (SQLite) or onto disk (PostgreSQL), so the measured window does not pay for the seed.
