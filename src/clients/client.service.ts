@@ -37,6 +37,14 @@ const CLIENT_CACHE_MS = 2_000;
 /** Bound on cached client records (one per client id, so a flood of ids cannot grow memory). */
 const CLIENT_CACHE_MAX = 1_000;
 
+/** A client record read (or being read) from the database, and until when to answer from it. */
+interface CachedClient {
+  until: number;
+  client: Promise<OAuthClientEntity | null>;
+  /** The record, once read. */
+  found?: OAuthClientEntity;
+}
+
 /** The credentials a request carries, from the `Authorization` header or the body. @see RFC 6749 §2.3.1 */
 interface PresentedCredentials {
   clientId: string;
@@ -51,7 +59,7 @@ interface PresentedCredentials {
  */
 @Injectable()
 export class ClientService {
-  private readonly cache = new Map<string, { until: number; client: Promise<OAuthClientEntity | null> }>();
+  private readonly cache = new Map<string, CachedClient>();
 
   constructor(
     @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
@@ -65,6 +73,22 @@ export class ClientService {
     if (!listsOf(client).grantTypes.has(grantType)) {
       throw new UnauthorizedClient('the client may not use this grant type');
     }
+    return client;
+  }
+
+  /**
+   * {@link authenticate}'s answer for its most common case, without waiting: a public client this
+   * instance read less than `CLIENT_CACHE_MS` ago, not disabled, allowed `grantType`, and a request that
+   * presents only its `client_id` in the body. Undefined for any other request, which `authenticate`
+   * decides (a device polls every few seconds: its poll should not pay for promises it does not need).
+   */
+  knownPublicClient(request: OAuthHttpRequest, params: FormParams, grantType: string): OAuthClientEntity | undefined {
+    const header = request.headers.authorization;
+    if ((typeof header === 'string' && header !== '') || params.get('client_secret') !== undefined) return undefined;
+    const clientId = params.get('client_id');
+    const cached = clientId === undefined ? undefined : this.cache.get(clientId);
+    const client = cached !== undefined && cached.until > performance.now() ? cached.found : undefined;
+    if (!client || client.disabled || client.secretHash || !listsOf(client).grantTypes.has(grantType)) return undefined;
     return client;
   }
 
@@ -159,12 +183,12 @@ export class ClientService {
     if (cached && cached.until > now) return cached.client;
     const client = this.clients.findOneBy({ clientId });
     if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.clear();
-    const entry = { until: now + CLIENT_CACHE_MS, client };
+    const entry: CachedClient = { until: now + CLIENT_CACHE_MS, client };
     this.cache.set(clientId, entry);
     const forget = () => {
       if (this.cache.get(clientId) === entry) this.cache.delete(clientId);
     };
-    client.then((found) => found ?? forget(), forget);
+    client.then((found) => (found ? (entry.found = found) : forget()), forget);
     return client;
   }
 }

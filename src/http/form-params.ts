@@ -12,8 +12,11 @@ export interface OAuthHttpRequest {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parsed parameters by request object (a request's body does not change once read). */
-const PARSED = new WeakMap<object, FormParams>();
+/**
+ * Where a request keeps its parsed parameters (a request's body does not change once read): a property
+ * of the request object, cheaper to read and to collect than an entry in a WeakMap.
+ */
+const PARSED = Symbol('device-grant.formParams');
 const PERCENT_HEX = /^[0-9A-Fa-f]{2}$/;
 
 /**
@@ -30,11 +33,8 @@ export class FormParams {
    * interceptor (which reads `grant_type` after the answer) both ask.
    */
   static from(request: OAuthHttpRequest): FormParams {
-    const parsed = PARSED.get(request);
-    if (parsed) return parsed;
-    const params = FormParams.read(request);
-    PARSED.set(request, params);
-    return params;
+    const holder = request as OAuthHttpRequest & { [PARSED]?: FormParams };
+    return (holder[PARSED] ??= FormParams.read(request));
   }
 
   private static read(request: OAuthHttpRequest): FormParams {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { DeviceGrantMetrics, type IssuedGrantType } from '../observability/device-grant-metrics.service.js';
-import { OAuthError, oauthErrorBody } from '../oauth-errors/oauth-error.js';
+import { OAuthError } from '../oauth-errors/oauth-error.js';
 import { replyOAuthJson } from '../oauth-errors/oauth-exception.filter.js';
 import { FormParams, type OAuthHttpRequest } from './form-params.js';
 
@@ -34,7 +34,7 @@ export class OAuthResponder {
     response: unknown,
     work: () => Promise<object>,
   ): Promise<void> {
-    const started = this.metrics.enabled ? process.hrtime.bigint() : 0n;
+    const started = this.metrics.enabled ? performance.now() : 0;
     let body: object;
     try {
       body = await work();
@@ -43,7 +43,7 @@ export class OAuthResponder {
         if (this.metrics.enabled) this.count(endpoint, request, 'server_error', 500, started);
         throw error;
       }
-      replyOAuthJson(this.adapterHost.httpAdapter, response, error.status, oauthErrorBody(error), error.headers);
+      replyOAuthJson(this.adapterHost.httpAdapter, response, error.status, error.json, error.headers);
       if (this.metrics.enabled) this.count(endpoint, request, error.error, error.status, started);
       return;
     }
@@ -52,8 +52,8 @@ export class OAuthResponder {
   }
 
   /** Latency (to the answer handed to the socket) and what was answered. */
-  private count(endpoint: RespondingEndpoint, request: { method?: string } & OAuthHttpRequest, answer: string, status: number, started: bigint): void {
-    this.metrics.requestServed(endpoint, request.method ?? 'POST', status, Number(process.hrtime.bigint() - started) / 1e9);
+  private count(endpoint: RespondingEndpoint, request: { method?: string } & OAuthHttpRequest, answer: string, status: number, started: number): void {
+    this.metrics.requestServed(endpoint, request.method ?? 'POST', status, (performance.now() - started) / 1000);
     if (endpoint === 'device_authorization') {
       if (answer === 'success') this.metrics.grantOutcome('requested');
       return;

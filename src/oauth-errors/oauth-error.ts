@@ -10,6 +10,7 @@ export abstract class OAuthError extends Error {
   readonly status: number = 400;
   /** Extra response headers (e.g. `WWW-Authenticate`). */
   readonly headers: Record<string, string> = {};
+  #json?: string;
 
   constructor(readonly description?: string) {
     // An OAuth error is an answer, not a fault: nothing reads its stack (the filter serialises code
@@ -20,6 +21,11 @@ export abstract class OAuthError extends Error {
     super(description);
     Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
+  }
+
+  /** The RFC 6749 §5.2 body as JSON text, serialised once per error object (see {@link oauthErrorBody}). */
+  get json(): string {
+    return (this.#json ??= JSON.stringify(oauthErrorBody(this)));
   }
 }
 

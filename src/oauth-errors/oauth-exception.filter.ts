@@ -4,7 +4,7 @@ import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { ActivationService } from '../activation/activation.service.js';
 import { sendPageResult } from '../activation/page-response.js';
-import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError, oauthErrorBody } from './oauth-error.js';
+import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError } from './oauth-error.js';
 
 /** Headers every OAuth answer carries, success or error. @see RFC 6749 §5.1 */
 export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
@@ -14,19 +14,23 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * Writes an OAuth endpoint's JSON answer with the no-store headers (and any of the error's own, such
- * as `WWW-Authenticate`), on either HTTP adapter.
+ * as `WWW-Authenticate`), on either HTTP adapter. `body` is an object to serialise or JSON text.
  */
 export function replyOAuthJson(
   adapter: HttpServer,
   response: unknown,
   status: number,
-  body: object,
+  body: object | string,
   headers?: Readonly<Record<string, string>>,
 ): void {
   for (const name in NO_STORE_HEADERS) adapter.setHeader(response, name, NO_STORE_HEADERS[name]);
   if (headers) for (const name in headers) adapter.setHeader(response, name, headers[name]);
+  if (typeof body === 'string') adapter.setHeader(response, 'Content-Type', JSON_CONTENT_TYPE);
   adapter.reply(response, body, status);
 }
+
+/** What both adapters send with a serialised object. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Turns anything thrown on an OAuth endpoint into an RFC 6749 §5.2 JSON error, never Nest's default body.
@@ -63,7 +67,7 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
       return super.catch(exception, host);
     }
     const error = this.toOAuthError(exception, path);
-    replyOAuthJson(adapter, http.getResponse(), error.status, oauthErrorBody(error), error.headers);
+    replyOAuthJson(adapter, http.getResponse(), error.status, error.json, error.headers);
   }
 
   private isPage(path: string): boolean {

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { TallyCounter, TallyHistogram } from './tallies.js';
 
 /** What became of a device grant. `expired` is counted when a device is told so (`expired_token`). */
 export type GrantOutcome = 'requested' | 'approved' | 'denied' | 'expired' | 'redeemed';
@@ -30,41 +31,41 @@ export class DeviceGrantMetrics {
   readonly registry = new Registry();
   readonly enabled: boolean;
 
-  private readonly grants = new Counter({
-    name: 'device_grant_grants_total',
-    help: 'Device grants by outcome: requested, approved, denied, expired (a device was told expired_token), redeemed.',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  private readonly grants = new TallyCounter(
+    'device_grant_grants_total',
+    'Device grants by outcome: requested, approved, denied, expired (a device was told expired_token), redeemed.',
+    ['outcome'],
+    this.registry,
+  );
 
-  private readonly polls = new Counter({
-    name: 'device_grant_polls_total',
-    help: 'Device-code polls of the token endpoint by answer: success or the OAuth error code.',
-    labelNames: ['answer'] as const,
-    registers: [this.registry],
-  });
+  private readonly polls = new TallyCounter(
+    'device_grant_polls_total',
+    'Device-code polls of the token endpoint by answer: success or the OAuth error code.',
+    ['answer'],
+    this.registry,
+  );
 
-  private readonly tokens = new Counter({
-    name: 'device_grant_tokens_issued_total',
-    help: 'Token responses issued, by grant type (device_code, refresh_token).',
-    labelNames: ['grant_type'] as const,
-    registers: [this.registry],
-  });
+  private readonly tokens = new TallyCounter(
+    'device_grant_tokens_issued_total',
+    'Token responses issued, by grant type (device_code, refresh_token).',
+    ['grant_type'],
+    this.registry,
+  );
 
-  private readonly lockouts = new Counter({
-    name: 'device_grant_lockouts_total',
-    help: 'Brute-force lockouts started, by what was limited (code: user-code entry, signin: sign-in).',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  private readonly lockouts = new TallyCounter(
+    'device_grant_lockouts_total',
+    'Brute-force lockouts started, by what was limited (code: user-code entry, signin: sign-in).',
+    ['kind'],
+    this.registry,
+  );
 
-  private readonly latency = new Histogram({
-    name: 'device_grant_http_request_duration_seconds',
-    help: 'Time from the request reaching its endpoint to the last byte of the answer, by endpoint, method and status.',
-    labelNames: ['endpoint', 'method', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly latency = new TallyHistogram(
+    'device_grant_http_request_duration_seconds',
+    'Time from the request reaching its endpoint to the last byte of the answer, by endpoint, method and status.',
+    ['endpoint', 'method', 'status'],
+    LATENCY_BUCKETS,
+    this.registry,
+  );
 
   constructor(@Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions) {
     this.enabled = options.metrics;
@@ -72,24 +73,24 @@ export class DeviceGrantMetrics {
   }
 
   grantOutcome(outcome: GrantOutcome): void {
-    if (this.enabled) this.grants.inc({ outcome });
+    if (this.enabled) this.grants.inc(outcome);
   }
 
   pollAnswered(answer: PollAnswer): void {
-    if (this.enabled) this.polls.inc({ answer });
+    if (this.enabled) this.polls.inc(answer);
   }
 
   tokenIssued(grantType: IssuedGrantType): void {
-    if (this.enabled) this.tokens.inc({ grant_type: grantType });
+    if (this.enabled) this.tokens.inc(grantType);
   }
 
   /** A lockout began; `kind` is the limited thing's purpose (`code`, `signin`), never a key or address. */
   lockout(kind: string): void {
-    if (this.enabled) this.lockouts.inc({ kind });
+    if (this.enabled) this.lockouts.inc(kind);
   }
 
   requestServed(endpoint: string, method: string, status: number, seconds: number): void {
-    if (this.enabled) this.latency.observe({ endpoint, method, status: String(status) }, seconds);
+    if (this.enabled) this.latency.observe(seconds, endpoint, method, String(status));
   }
 
   /** The exposition text. */

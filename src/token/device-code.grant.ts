@@ -23,6 +23,12 @@ import { SLOW_DOWN_INCREMENT, SlowDowns } from './slow-downs.js';
 const DEVICE_CODE = /^[A-Za-z0-9_-]{20,128}$/;
 
 /**
+ * Most of what the token endpoint ever answers. One object for every such answer: an OAuth error is
+ * never changed once made, and this one's JSON is serialised once ({@link OAuthError.json}).
+ */
+const PENDING = new AuthorizationPending('the user has not yet approved the request');
+
+/**
  * The "authorize handler": the device polls with its device code until the user decides.
  * Everything that must hold across instances and restarts (the grown interval, single redemption)
  * is decided by conditional updates in the database, not in process memory.
@@ -51,7 +57,9 @@ export class DeviceCodeGrant {
    *   load cannot make a device that keeps its interval look too fast.
    */
   async handle(request: OAuthHttpRequest, params: FormParams, receivedAt = this.clock.now()): Promise<TokenResponse> {
-    const client = await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE);
+    const client =
+      this.clients.knownPublicClient(request, params, DEVICE_CODE_GRANT_TYPE) ??
+      (await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE));
     const deviceCode = params.require('device_code');
     if (!DEVICE_CODE.test(deviceCode)) throw new InvalidGrant('the device code is invalid');
     const deviceCodeHash = deviceCodeKey(deviceCode);
@@ -63,7 +71,7 @@ export class DeviceCodeGrant {
     if (this.recentSlowDowns.tooEarly(deviceCodeHash, now)) {
       await this.slowDown(deviceCodeHash, client.clientId, now);
     } else if (await this.stampOnTimePoll(deviceCodeHash, client.clientId, now)) {
-      throw new AuthorizationPending('the user has not yet approved the request');
+      throw PENDING;
     }
     const grant = await this.find(deviceCodeHash);
     if (!grant) throw new InvalidGrant('the device code is invalid');
