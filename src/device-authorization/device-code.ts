@@ -31,6 +31,29 @@ export function newDeviceCode(now: number): string {
  * derived from any string the same way, so a code that is not ours simply finds nothing.
  */
 export function deviceCodeKey(deviceCode: string): string {
-  const time = Buffer.from(deviceCode.slice(0, TIME_CHARS), 'base64url').toString('hex').padEnd(TIME_BYTES * 2, '0');
+  const time =
+    issueTimeHex(deviceCode) ??
+    Buffer.from(deviceCode.slice(0, TIME_CHARS), 'base64url').toString('hex').padEnd(TIME_BYTES * 2, '0');
   return `${time}${hash('sha256', deviceCode, 'base64url')}`;
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Each ASCII character's base64url digit, or -1. */
+const BASE64URL_DIGITS = Int8Array.from({ length: 128 }, (_, code) => BASE64URL.indexOf(String.fromCharCode(code)));
+
+/**
+ * The hex of the time bytes a device code starts with, read straight from its first 8 base64url
+ * characters (6 bits each, exactly the 6 bytes); undefined when they are not all base64url, for the
+ * general decoding above. Every poll derives a key: this spares it a buffer and a hex encoding.
+ */
+function issueTimeHex(deviceCode: string): string | undefined {
+  if (deviceCode.length < TIME_CHARS) return undefined;
+  let time = 0;
+  for (let i = 0; i < TIME_CHARS; i++) {
+    const code = deviceCode.charCodeAt(i);
+    const digit = code < 128 ? BASE64URL_DIGITS[code] : -1;
+    if (digit < 0) return undefined;
+    time = time * 64 + digit;
+  }
+  return time.toString(16).padStart(TIME_BYTES * 2, '0');
 }
