@@ -34,6 +34,19 @@ describe('the same module on PostgreSQL', { skip: 'skip' in database ? database.
     }
   });
 
+  test('grant pages are left half free for in-place poll updates, and the migration reverts to 90 %', async () => {
+    const dataSource = server.app.get(DataSource);
+    const fillfactor = async () => {
+      const [row] = await dataSource.query(`SELECT reloptions FROM pg_class WHERE relname = 'dg_device_grant'`);
+      return (row.reloptions as string[] | null)?.find((option) => option.startsWith('fillfactor='));
+    };
+    assert.equal(await fillfactor(), 'fillfactor=50');
+    await dataSource.undoLastMigration();
+    assert.equal(await fillfactor(), 'fillfactor=90');
+    await dataSource.runMigrations();
+    assert.equal(await fillfactor(), 'fillfactor=50');
+  });
+
   test('the whole flow, slow_down and exactly-once redemption', async () => {
     const code = await requestDeviceCode(server.url);
     assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
