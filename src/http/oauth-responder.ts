@@ -17,8 +17,9 @@ export type RespondingEndpoint = 'token' | 'device_authorization';
  * An OAuth error here is an expected answer, not a failure: `authorization_pending` is most of what
  * the token endpoint ever says. Answering it directly, instead of letting it travel through Nest's
  * exception handling (and an interceptor's observable) to the exception filter, was the largest
- * single saving on the poll path. Anything else the work throws is rethrown, for the exception filter
- * to log and answer as `server_error`.
+ * single saving on the poll path; taking it as a resolved value instead of a rejection was the next
+ * (see `DeviceCodeGrant`). Anything else the work throws is rethrown, for the exception filter to log
+ * and answer as `server_error`.
  * @see RFC 6749 §5.1–5.2
  */
 @Injectable()
@@ -28,6 +29,10 @@ export class OAuthResponder {
     private readonly metrics: DeviceGrantMetrics,
   ) {}
 
+  /**
+   * @param work the endpoint's work: resolves with the success body, or with an `OAuthError` to answer
+   *   (the answers a polling device gets again and again, see `DeviceCodeGrant`), or throws one.
+   */
   async respond(
     endpoint: RespondingEndpoint,
     request: OAuthHttpRequest & { method?: string },
@@ -43,8 +48,11 @@ export class OAuthResponder {
         if (this.metrics.enabled) this.count(endpoint, request, 'server_error', 500, started);
         throw error;
       }
-      replyOAuthJson(this.adapterHost.httpAdapter, response, error.status, error.json, error.headers);
-      if (this.metrics.enabled) this.count(endpoint, request, error.error, error.status, started);
+      body = error;
+    }
+    if (body instanceof OAuthError) {
+      replyOAuthJson(this.adapterHost.httpAdapter, response, body.status, body.json, body.headers);
+      if (this.metrics.enabled) this.count(endpoint, request, body.error, body.status, started);
       return;
     }
     replyOAuthJson(this.adapterHost.httpAdapter, response, 200, body);

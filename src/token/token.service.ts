@@ -4,7 +4,7 @@ import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.j
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { UnsupportedGrantType } from '../oauth-errors/oauth-error.js';
 import type { TokenResponse } from '../tokens/token-response.js';
-import { DeviceCodeGrant } from './device-code.grant.js';
+import { DeviceCodeGrant, type PollAnswer } from './device-code.grant.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
 
 /** Dispatches a token request to its grant. @see RFC 6749 §3.2, §4.5 */
@@ -16,7 +16,7 @@ export class TokenService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  token(request: OAuthHttpRequest): Promise<TokenResponse> {
+  token(request: OAuthHttpRequest): Promise<TokenResponse | PollAnswer> {
     // Read first, before any awaited work: a poll is stamped with the time it arrived.
     const receivedAt = this.clock.now();
     const params = FormParams.from(request);
