@@ -30,9 +30,9 @@ const PENDING = new AuthorizationPending('the user has not yet approved the requ
 
 /**
  * The answers a device gets on most of its polls. They are returned to the responder rather than
- * thrown: a rejected promise costs V8 a message object (and Node the bookkeeping of a rejection
- * nothing handled yet) on every poll, measured at about 5 µs, a sixth of a poll's CPU. The rarer
- * answers (`access_denied`, `expired_token`, `invalid_grant`, …) are thrown as anywhere else.
+ * thrown: every throw costs V8 a message object, measured at about 2 µs of a pending poll's 42 µs
+ * of CPU and 3 µs of a hammered code's 37 µs. The rarer answers (`access_denied`, `expired_token`,
+ * `invalid_grant`, …) are thrown as anywhere else.
  */
 export type PollAnswer = AuthorizationPending | SlowDown;
 
