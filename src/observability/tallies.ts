@@ -11,12 +11,13 @@ interface Sample {
   metricName?: string;
 }
 
-/** What prom-client's registry reads of a metric: `get()` and the fields it prints or merges by. */
+/** What prom-client's registry reads of a metric: the samples and the fields it prints or merges by. */
 interface RegistryMetric {
   readonly name: string;
   readonly help: string;
   readonly type: 'counter' | 'histogram';
   readonly aggregator: 'sum';
+  getForPromString(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }>;
   get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }>;
   reset(): void;
 }
@@ -58,9 +59,17 @@ abstract class Tally<S extends { labels: Labels }> implements RegistryMetric {
   protected abstract create(labels: Labels): S;
   protected abstract samples(series: S): Sample[];
 
-  async get() {
+  /** The samples for the text exposition, a series' labels shared by its samples (as prom-client's). */
+  async getForPromString() {
     const values = [...this.series.values()].flatMap((series) => this.samples(series));
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  /** The samples with each one's labels complete, as prom-client's `get()` (JSON, cluster aggregation). */
+  async get() {
+    const metric = await this.getForPromString();
+    const values = metric.values.map(({ labels, sharedLabels, ...sample }) => ({ ...sample, labels: { ...labels, ...sharedLabels } }));
+    return { ...metric, values };
   }
 
   reset(): void {
