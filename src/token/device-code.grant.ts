@@ -77,8 +77,8 @@ export class DeviceCodeGrant {
     // knows to be too early (see RecentSlowDowns) goes straight to slow_down's conditional update
     // instead. Any other poll, or one neither update took, is answered by reading the grant.
     if (this.recentSlowDowns.tooEarly(deviceCodeHash, now)) {
-      const slowDown = await this.slowDown(deviceCodeHash, client.clientId, now);
-      if (slowDown) return slowDown;
+      const slowed = await this.slowDown(deviceCodeHash, client.clientId, now);
+      if (slowed) return slowed;
     } else if (await this.stampOnTimePoll(deviceCodeHash, client.clientId, now)) {
       return PENDING;
     }
