@@ -83,11 +83,9 @@ export class ClientService {
    * decides (a device polls every few seconds: its poll should not pay for promises it does not need).
    */
   knownPublicClient(request: OAuthHttpRequest, params: FormParams, grantType: string): OAuthClientEntity | undefined {
-    const header = request.headers.authorization;
-    if ((typeof header === 'string' && header !== '') || params.get('client_secret') !== undefined) return undefined;
+    if (basicHeaderOf(request) !== undefined || params.get('client_secret') !== undefined) return undefined;
     const clientId = params.get('client_id');
-    const cached = clientId === undefined ? undefined : this.cache.get(clientId);
-    const client = cached !== undefined && cached.until > performance.now() ? cached.found : undefined;
+    const client = clientId === undefined ? undefined : this.fresh(clientId, performance.now())?.found;
     if (!client || client.disabled || client.secretHash || !listsOf(client).grantTypes.has(grantType)) return undefined;
     return client;
   }
@@ -176,11 +174,17 @@ export class ClientService {
     return current || previous;
   }
 
+  /** The cached entry for a client id while it is younger than `CLIENT_CACHE_MS`. */
+  private fresh(clientId: string, now: number): CachedClient | undefined {
+    const cached = this.cache.get(clientId);
+    return cached !== undefined && cached.until > now ? cached : undefined;
+  }
+
   /** A client record, from memory if read less than `CLIENT_CACHE_MS` ago; concurrent lookups share one read. */
   private lookup(clientId: string): Promise<OAuthClientEntity | null> {
     const now = performance.now();
-    const cached = this.cache.get(clientId);
-    if (cached && cached.until > now) return cached.client;
+    const cached = this.fresh(clientId, now);
+    if (cached) return cached.client;
     const client = this.clients.findOneBy({ clientId });
     if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.clear();
     const entry: CachedClient = { until: now + CLIENT_CACHE_MS, client };
@@ -199,10 +203,10 @@ export class ClientService {
  * @see RFC 6749 §2.3.1
  */
 function readCredentials(request: OAuthHttpRequest, params: FormParams): PresentedCredentials {
-  const header = request.headers.authorization;
+  const header = basicHeaderOf(request);
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
-  if (typeof header === 'string' && header !== '') {
+  if (header !== undefined) {
     const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
     if (!match) throw new InvalidClient('the Authorization header is not valid Basic credentials');
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
@@ -222,6 +226,16 @@ function readCredentials(request: OAuthHttpRequest, params: FormParams): Present
   }
   if (bodyId === undefined) throw new InvalidClient('client authentication is missing: send client_id');
   return { clientId: bodyId, secret: bodySecret, viaHeader: false };
+}
+
+/**
+ * The `Authorization` header when the request uses it for client authentication (a non-empty
+ * string); both {@link readCredentials} and `knownPublicClient` go by this, so they agree on which
+ * requests authenticate by header.
+ */
+function basicHeaderOf(request: OAuthHttpRequest): string | undefined {
+  const header = request.headers.authorization;
+  return typeof header === 'string' && header !== '' ? header : undefined;
 }
 
 function formDecode(value: string): string {
