@@ -6,3 +6,6 @@ export const REFRESH_TOKEN_GRANT_TYPE = 'refresh_token';
 
 /** The scope that asks for a refresh token. */
 export const OFFLINE_ACCESS_SCOPE = 'offline_access';
+
+/** The seconds a device must add to its polling interval after `slow_down`. @see RFC 8628 §3.5 */
+export const SLOW_DOWN_INCREMENT = 5;

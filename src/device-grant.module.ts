@@ -1,6 +1,7 @@
 import { Controller, Module, UseInterceptors, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { ActivationController } from './activation/activation.controller.js';
 import { DevicesController } from './activation/devices.controller.js';
 import { ClientAdminService } from './admin/client-admin.service.js';
@@ -33,7 +34,9 @@ import { HealthService } from './observability/health.service.js';
 import { MetricsController } from './observability/metrics.controller.js';
 import { MetricsInterceptor } from './observability/metrics.interceptor.js';
 import { OAuthExceptionFilter } from './oauth-errors/oauth-exception.filter.js';
+import { DEVICE_GRANT_STORE } from './persistence/device-grant-store.js';
 import { DEVICE_GRANT_ENTITIES } from './persistence/entities/index.js';
+import { TypeOrmDeviceGrantStore } from './persistence/typeorm/typeorm-device-grant.store.js';
 import { RevocationController } from './revocation/revocation.controller.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { DeviceCodeGrant } from './token/device-code.grant.js';
@@ -93,6 +96,11 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         useFactory: (options: DeviceGrantModuleOptions) => options.clock ?? systemClock,
         inject: [DEVICE_GRANT_MODULE_OPTIONS],
       },
+      {
+        provide: DEVICE_GRANT_STORE,
+        useFactory: (dataSource: DataSource) => new TypeOrmDeviceGrantStore(dataSource),
+        inject: [getDataSourceToken()],
+      },
       OAuthExceptionFilter,
       { provide: APP_FILTER, useExisting: OAuthExceptionFilter },
       ClientService,
@@ -135,7 +143,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         mountAt(MetricsController, routes.metrics),
       ],
       providers: [...(definition.providers ?? []), ...providers],
-      exports: [DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService, DeviceGrantMetrics, ClientAdminService],
+      exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService, DeviceGrantMetrics, ClientAdminService],
     };
   }
 }

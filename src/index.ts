@@ -90,4 +90,24 @@ export {
 export { extractBearerToken, type BearerRequest } from './resource/bearer-token.js';
 export * from './events/device-grant-events.js';
 export { DeviceGrantEvents } from './events/device-grant-events.service.js';
-export { HousekeepingService, type PurgeReport } from './housekeeping/housekeeping.service.js';
+export { HousekeepingService } from './housekeeping/housekeeping.service.js';
+export {
+  DEVICE_GRANT_STORE,
+  InjectDeviceGrantStore,
+  WRITE_DURABILITY,
+  type AccessTokenStore,
+  type ClientStore,
+  type ConnectedGrant,
+  type DeletedClientCounts,
+  type DeviceGrantStore,
+  type Durability,
+  type GrantStore,
+  type RateLimitStore,
+  type RefreshTokenStore,
+  type RefreshTokenUse,
+  type ServerSecretStore,
+  type SigningKeyStore,
+  type StoreMaintenance,
+  type StoreWrite,
+} from './persistence/device-grant-store.js';
+export type * from './persistence/records.js';

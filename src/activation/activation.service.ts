@@ -8,7 +8,7 @@ import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { DeviceGrantService, UnknownUserCodeError } from '../grants/device-grant.service.js';
 import { GrantManagementService } from '../grants/grant-management.service.js';
 import { FormParams } from '../http/form-params.js';
-import type { DeviceGrantEntity } from '../persistence/entities/index.js';
+import type { GrantRecord } from '../persistence/records.js';
 import { splitScope } from '../scopes/scope.js';
 import { defaultActivationUser, type ActivationUser } from './activation.options.js';
 import { DEFAULT_MESSAGES, fill, pickMessages, type ActivationMessages } from './messages.js';
@@ -303,7 +303,7 @@ export class ActivationService {
   private async signInPage(
     request: PageRequest,
     session: BrowserSession,
-    grant: DeviceGrantEntity | null,
+    grant: GrantRecord | null,
     status: number,
     error?: string,
     username?: string,
@@ -322,7 +322,7 @@ export class ActivationService {
     return { kind: 'page', status, html, cookie: await this.sessions.cookie(session) };
   }
 
-  private async consentPage(request: PageRequest, session: BrowserSession, grant: DeviceGrantEntity, user: ActivationUser): Promise<PageResult> {
+  private async consentPage(request: PageRequest, session: BrowserSession, grant: GrantRecord, user: ActivationUser): Promise<PageResult> {
     const client = await this.clients.findById(grant.clientId);
     const html = this.renderers.consent({
       ...this.pageView(request, session, user),
@@ -339,7 +339,7 @@ export class ActivationService {
     return { kind: 'page', status: 200, html, cookie: await this.sessions.cookie(session) };
   }
 
-  private completeUri(grant: DeviceGrantEntity): string {
+  private completeUri(grant: GrantRecord): string {
     return `${this.verificationUri}?user_code=${encodeURIComponent(this.grants.display(grant.userCode))}`;
   }
 

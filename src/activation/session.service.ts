@@ -1,13 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { EncryptJWT, jwtDecrypt } from 'jose';
-import type { Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { randomToken, safeEqual } from '../crypto/secrets.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
-import { ServerSecretEntity } from '../persistence/entities/index.js';
+import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import { DEFAULT_ACTIVATION_OPTIONS } from './activation.options.js';
 
 /** What the browser session holds, encrypted in its cookie. */
@@ -40,7 +38,7 @@ export class SessionService {
   private readonly secure: boolean;
 
   constructor(
-    @InjectRepository(ServerSecretEntity) private readonly secrets: Repository<ServerSecretEntity>,
+    @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -128,14 +126,8 @@ export class SessionService {
   private async loadKey(): Promise<Uint8Array> {
     const configured = this.options.activation.sessionSecret;
     if (configured) return createHash('sha256').update(configured).digest();
-    await this.secrets
-      .createQueryBuilder()
-      .insert()
-      .values({ name: SECRET_NAME, value: randomBytes(32).toString('base64url'), createdAt: this.clock.now() })
-      .orIgnore()
-      .execute();
-    const row = await this.secrets.findOneByOrFail({ name: SECRET_NAME });
-    return Buffer.from(row.value, 'base64url');
+    const value = await this.store.secrets.insertIfAbsent(SECRET_NAME, randomBytes(32).toString('base64url'), this.clock.now());
+    return Buffer.from(value, 'base64url');
   }
 }
 

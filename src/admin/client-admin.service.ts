@@ -1,19 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { In, IsNull, type DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { hashSecret, randomToken } from '../crypto/secrets.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
-import {
-  AccessTokenEntity,
-  DeviceGrantEntity,
-  OAuthClientEntity,
-  RefreshTokenEntity,
-} from '../persistence/entities/index.js';
+import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
+import type { ClientRecord } from '../persistence/records.js';
 import { splitScope } from '../scopes/scope.js';
 import { ClientAdminError } from './client-admin.errors.js';
 
@@ -107,7 +101,7 @@ const GRANT_TYPE_ALIASES: Record<string, string> = {
 @Injectable()
 export class ClientAdminService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     private readonly clientService: ClientService,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -125,7 +119,7 @@ export class ClientAdminService {
     const refreshTokenTtl = checkTtl('refresh-token lifetime', input.refreshTokenTtl, MAX_REFRESH_TOKEN_TTL);
     const clientId = input.clientId === undefined ? randomBytes(16).toString('hex') : checkClientId(input.clientId);
     const secret = input.type === 'confidential' ? randomToken() : undefined;
-    const row = this.clients.create({
+    const row: ClientRecord = {
       clientId,
       name,
       secretHash: secret ? await hashSecret(secret) : null,
@@ -138,15 +132,8 @@ export class ClientAdminService {
       alwaysIssueRefreshToken: false,
       disabled: false,
       createdAt: this.clock.now(),
-    });
-    if (await this.clients.existsBy({ clientId })) throw duplicate(clientId);
-    try {
-      await this.clients.insert(row);
-    } catch (error) {
-      // Another administrator added the same id in between.
-      if (await this.clients.existsBy({ clientId })) throw duplicate(clientId);
-      throw error;
-    }
+    };
+    if (!(await this.store.clients.insert(row))) throw duplicate(clientId);
     this.clientService.forget(clientId);
     return { client: summarize(row), secret };
   }
@@ -163,8 +150,8 @@ export class ClientAdminService {
     if (!client.secretHash) throw new ClientAdminError(`client ${clientId} is public: it has no secret to rotate`);
     const secret = randomToken();
     const previousSecretExpiresAt = graceSeconds > 0 ? this.clock.now() + graceSeconds * 1000 : null;
-    await this.clients.update(
-      { clientId },
+    await this.store.clients.update(
+      clientId,
       {
         secretHash: await hashSecret(secret),
         previousSecretHash: previousSecretExpiresAt === null ? null : client.secretHash,
@@ -182,10 +169,7 @@ export class ClientAdminService {
    */
   async disable(clientId: string): Promise<ClientSummary> {
     await this.find(clientId);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(OAuthClientEntity, { clientId }, { disabled: true });
-      await manager.update(AccessTokenEntity, { clientId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
-    });
+    await this.store.clients.disable(clientId, this.clock.now());
     this.clientService.forget(clientId);
     return summarize(await this.find(clientId));
   }
@@ -193,7 +177,7 @@ export class ClientAdminService {
   /** Enables a disabled client again. */
   async enable(clientId: string): Promise<ClientSummary> {
     await this.find(clientId);
-    await this.clients.update({ clientId }, { disabled: false });
+    await this.store.clients.update(clientId, { disabled: false });
     this.clientService.forget(clientId);
     return summarize(await this.find(clientId));
   }
@@ -205,32 +189,15 @@ export class ClientAdminService {
    */
   async delete(clientId: string): Promise<DeletedClient> {
     await this.find(clientId);
-    const now = this.clock.now();
-    const result = await this.dataSource.transaction(async (manager) => {
-      const pending = await manager.delete(DeviceGrantEntity, { clientId, status: 'pending' });
-      const grants = await manager.update(
-        DeviceGrantEntity,
-        { clientId, status: In(['approved', 'denied', 'redeemed']), revokedAt: IsNull() },
-        { revokedAt: now },
-      );
-      const refresh = await manager.update(RefreshTokenEntity, { clientId, revokedAt: IsNull() }, { revokedAt: now });
-      const access = await manager.update(AccessTokenEntity, { clientId, revokedAt: IsNull() }, { revokedAt: now });
-      await manager.delete(OAuthClientEntity, { clientId });
-      return {
-        clientId,
-        pendingGrants: pending.affected ?? 0,
-        revokedGrants: grants.affected ?? 0,
-        refreshTokens: refresh.affected ?? 0,
-        accessTokens: access.affected ?? 0,
-      };
-    });
+    const counts = await this.store.clients.delete(clientId, this.clock.now());
+    const result = { clientId, ...counts };
     this.clientService.forget(clientId);
     return result;
   }
 
   /** Every client, oldest first. */
   async list(): Promise<ClientSummary[]> {
-    const rows = await this.clients.find({ order: { createdAt: 'ASC', clientId: 'ASC' } });
+    const rows = await this.store.clients.list();
     return rows.map(summarize);
   }
 
@@ -239,12 +206,8 @@ export class ClientAdminService {
     return summarize(await this.find(clientId));
   }
 
-  private get clients() {
-    return this.dataSource.getRepository(OAuthClientEntity);
-  }
-
-  private async find(clientId: string): Promise<OAuthClientEntity> {
-    const client = typeof clientId === 'string' && clientId.length <= 200 ? await this.clients.findOneBy({ clientId }) : null;
+  private async find(clientId: string): Promise<ClientRecord> {
+    const client = typeof clientId === 'string' && clientId.length <= 200 ? await this.store.clients.find(clientId) : null;
     if (!client) throw new ClientAdminError(`there is no client ${JSON.stringify(clientId)} (see: clients list)`);
     return client;
   }
@@ -262,7 +225,7 @@ export class ClientAdminService {
   }
 }
 
-function summarize(row: OAuthClientEntity): ClientSummary {
+function summarize(row: ClientRecord): ClientSummary {
   return {
     clientId: row.clientId,
     name: row.name,

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { dummySecretHash, hashSecret, verifySecret } from '../crypto/secrets.js';
 import type { OAuthHttpRequest } from '../http/form-params.js';
 import type { FormParams } from '../http/form-params.js';
 import { InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient } from '../oauth-errors/oauth-error.js';
-import { OAuthClientEntity } from '../persistence/entities/index.js';
+import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
+import type { ClientRecord } from '../persistence/records.js';
 import { splitScope } from '../scopes/scope.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
@@ -40,9 +39,9 @@ const CLIENT_CACHE_MAX = 1_000;
 /** A client record read (or being read) from the database, and until when to answer from it. */
 interface CachedClient {
   until: number;
-  client: Promise<OAuthClientEntity | null>;
+  client: Promise<ClientRecord | null>;
   /** The record, once read. */
-  found?: OAuthClientEntity;
+  found?: ClientRecord;
 }
 
 /** The credentials a request carries, from the `Authorization` header or the body. @see RFC 6749 §2.3.1 */
@@ -62,13 +61,13 @@ export class ClientService {
   private readonly cache = new Map<string, CachedClient>();
 
   constructor(
-    @InjectRepository(OAuthClientEntity) private readonly clients: Repository<OAuthClientEntity>,
+    @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Authenticates the client of a request and checks it may use `grantType`. */
-  async authenticate(request: OAuthHttpRequest, params: FormParams, grantType: string): Promise<OAuthClientEntity> {
+  async authenticate(request: OAuthHttpRequest, params: FormParams, grantType: string): Promise<ClientRecord> {
     const client = await this.authenticateClient(request, params);
     if (!listsOf(client).grantTypes.has(grantType)) {
       throw new UnauthorizedClient('the client may not use this grant type');
@@ -82,7 +81,7 @@ export class ClientService {
    * presents only its `client_id` in the body. Undefined for any other request, which `authenticate`
    * decides (a device polls every few seconds: its poll should not pay for promises it does not need).
    */
-  knownPublicClient(request: OAuthHttpRequest, params: FormParams, grantType: string): OAuthClientEntity | undefined {
+  knownPublicClient(request: OAuthHttpRequest, params: FormParams, grantType: string): ClientRecord | undefined {
     if (basicHeaderOf(request) !== undefined || params.get('client_secret') !== undefined) return undefined;
     const clientId = params.get('client_id');
     const client = clientId === undefined ? undefined : this.fresh(clientId, performance.now())?.found;
@@ -95,7 +94,7 @@ export class ClientService {
    * grants (revocation, introspection): a public client by its `client_id`, a confidential one by its secret.
    * @see RFC 6749 §2.3, RFC 7009 §2.1, RFC 7662 §2.1
    */
-  async authenticateClient(request: OAuthHttpRequest, params: FormParams): Promise<OAuthClientEntity> {
+  async authenticateClient(request: OAuthHttpRequest, params: FormParams): Promise<ClientRecord> {
     const presented = readCredentials(request, params);
     const client = CLIENT_ID.test(presented.clientId)
       ? await this.lookup(presented.clientId)
@@ -116,7 +115,7 @@ export class ClientService {
   }
 
   /** Checks requested scopes against the server's and the client's. @see RFC 6749 §3.3 */
-  checkScopes(client: OAuthClientEntity, requested: string[]): void {
+  checkScopes(client: ClientRecord, requested: string[]): void {
     const allowed = listsOf(client).scopes;
     for (const scope of requested) {
       if (!(scope in this.options.scopes) || !allowed.has(scope)) {
@@ -126,12 +125,12 @@ export class ClientService {
   }
 
   /** Adds a client, or updates it when the id exists (idempotent, for seeding). */
-  async register(registration: ClientRegistration): Promise<OAuthClientEntity> {
+  async register(registration: ClientRegistration): Promise<ClientRecord> {
     if (!CLIENT_ID.test(registration.clientId)) throw new Error('client_id must be 1-200 printable ASCII characters');
-    const existing = await this.clients.findOneBy({ clientId: registration.clientId });
+    const existing = await this.store.clients.find(registration.clientId);
     const keepHash =
       existing?.secretHash && registration.secret && (await verifySecret(registration.secret, existing.secretHash));
-    const entity = this.clients.create({
+    const client: ClientRecord = {
       clientId: registration.clientId,
       name: registration.name,
       secretHash: registration.secret
@@ -139,6 +138,8 @@ export class ClientService {
           ? existing!.secretHash
           : await hashSecret(registration.secret)
         : null,
+      previousSecretHash: existing?.previousSecretHash ?? null,
+      previousSecretExpiresAt: existing?.previousSecretExpiresAt ?? null,
       scopes: registration.scopes.join(' '),
       grantTypes: registration.grantTypes.join(' '),
       accessTokenTtl: registration.accessTokenTtl ?? null,
@@ -146,13 +147,13 @@ export class ClientService {
       alwaysIssueRefreshToken: registration.alwaysIssueRefreshToken ?? false,
       disabled: false,
       createdAt: existing?.createdAt ?? this.clock.now(),
-    });
-    const saved = await this.clients.save(entity);
+    };
+    await this.store.clients.save(client);
     this.cache.delete(registration.clientId);
-    return saved;
+    return client;
   }
 
-  findById(clientId: string): Promise<OAuthClientEntity | null> {
+  findById(clientId: string): Promise<ClientRecord | null> {
     return this.lookup(clientId);
   }
 
@@ -165,7 +166,7 @@ export class ClientService {
    * The current secret, or the one a rotation replaced until its grace period ends. Both hashes are
    * checked whenever a previous one is live, so the timing does not tell which of them matched.
    */
-  private async secretMatches(client: OAuthClientEntity, secret: string): Promise<boolean> {
+  private async secretMatches(client: ClientRecord, secret: string): Promise<boolean> {
     const previousLive = !!client.previousSecretHash && (client.previousSecretExpiresAt ?? 0) > this.clock.now();
     const [current, previous] = await Promise.all([
       verifySecret(secret, client.secretHash!),
@@ -181,11 +182,11 @@ export class ClientService {
   }
 
   /** A client record, from memory if read less than `CLIENT_CACHE_MS` ago; concurrent lookups share one read. */
-  private lookup(clientId: string): Promise<OAuthClientEntity | null> {
+  private lookup(clientId: string): Promise<ClientRecord | null> {
     const now = performance.now();
     const cached = this.fresh(clientId, now);
     if (cached) return cached.client;
-    const client = this.clients.findOneBy({ clientId });
+    const client = this.store.clients.find(clientId);
     if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.clear();
     const entry: CachedClient = { until: now + CLIENT_CACHE_MS, client };
     this.cache.set(clientId, entry);
@@ -243,9 +244,9 @@ function formDecode(value: string): string {
 }
 
 /** A client's grant types and scopes as sets, parsed once per client record (records are cached). */
-const LISTS = new WeakMap<OAuthClientEntity, { grantTypes: ReadonlySet<string>; scopes: ReadonlySet<string> }>();
+const LISTS = new WeakMap<ClientRecord, { grantTypes: ReadonlySet<string>; scopes: ReadonlySet<string> }>();
 
-function listsOf(client: OAuthClientEntity): { grantTypes: ReadonlySet<string>; scopes: ReadonlySet<string> } {
+function listsOf(client: ClientRecord): { grantTypes: ReadonlySet<string>; scopes: ReadonlySet<string> } {
   let lists = LISTS.get(client);
   if (!lists) {
     lists = { grantTypes: new Set(splitScope(client.grantTypes)), scopes: new Set(splitScope(client.scopes)) };

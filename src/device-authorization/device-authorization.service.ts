@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
@@ -10,13 +8,12 @@ import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.op
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { InvalidRequest, ServerError } from '../oauth-errors/oauth-error.js';
-import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import { newId } from '../persistence/ids.js';
-import { sqlRunnerFor } from '../persistence/sql-runner.js';
+import type { NewGrant } from '../persistence/records.js';
 import { formatScope, parseScope } from '../scopes/scope.js';
 import { formatUserCode, generateUserCode, type UserCodeFormat } from '../user-code/user-code.js';
 import { deviceCodeKey, newDeviceCode } from './device-code.js';
-import { GrantInserts, type NewGrant } from './grant-inserts.js';
 
 /** The device authorization response. @see RFC 8628 §3.2 */
 export interface DeviceAuthorizationResponse {
@@ -45,10 +42,9 @@ const USER_CODE_ATTEMPTS = 10;
 export class DeviceAuthorizationService {
   private readonly userCodeFormat: UserCodeFormat;
   private readonly verificationUri: string;
-  private inserts?: GrantInserts;
 
   constructor(
-    @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
+    @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     private readonly clients: ClientService,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -103,15 +99,13 @@ export class DeviceAuthorizationService {
   }
 
   /**
-   * Inserts the grant; a user code taken by another grant is drawn again (the unique index decides).
-   * Concurrent requests share one INSERT (see {@link GrantInserts}).
+   * Inserts the grant; a user code taken by another grant is drawn again (the store decides).
    */
   private async insertWithFreshUserCode(base: Omit<NewGrant, 'id' | 'userCode'>): Promise<{ userCode: string; id: string }> {
-    this.inserts ??= new GrantInserts(sqlRunnerFor(this.grants.manager.connection));
     for (let attempt = 0; attempt < USER_CODE_ATTEMPTS; attempt++) {
       const userCode = generateUserCode(this.userCodeFormat);
       const id = newId();
-      if (await this.inserts.insert({ ...base, id, userCode })) return { userCode, id };
+      if (await this.store.grants.issue({ ...base, id, userCode })) return { userCode, id };
     }
     throw new ServerError('could not allocate a unique user code');
   }

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
-import { DeviceGrantEntity } from '../persistence/entities/index.js';
+import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
+import type { GrantRecord } from '../persistence/records.js';
 import { DeviceGrantMetrics } from '../observability/device-grant-metrics.service.js';
 import { formatUserCode, normalizeUserCode, type UserCodeFormat } from '../user-code/user-code.js';
 
@@ -28,7 +27,7 @@ export class DeviceGrantService {
   private readonly format: UserCodeFormat;
 
   constructor(
-    @InjectRepository(DeviceGrantEntity) private readonly grants: Repository<DeviceGrantEntity>,
+    @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: DeviceGrantMetrics,
@@ -48,14 +47,14 @@ export class DeviceGrantService {
   }
 
   /** The pending, unexpired grant with this user code, or null. */
-  async findPending(userCode: string): Promise<DeviceGrantEntity | null> {
+  async findPending(userCode: string): Promise<GrantRecord | null> {
     const code = this.normalize(userCode);
     if (!code) return null;
-    return this.grants.findOneBy({ userCode: code, status: 'pending', expiresAt: MoreThan(this.clock.now()) });
+    return this.store.grants.findPendingByUserCode(code, this.clock.now());
   }
 
   /** Approves the pending grant with this user code for `subject`. @throws UnknownUserCodeError */
-  async approve(userCode: string, subject: string): Promise<DeviceGrantEntity> {
+  async approve(userCode: string, subject: string): Promise<GrantRecord> {
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > 255) {
       throw new Error('subject must be a non-empty string of at most 255 characters');
     }
@@ -63,7 +62,7 @@ export class DeviceGrantService {
   }
 
   /** Denies the pending grant with this user code; the device's next poll gets `access_denied`. @throws UnknownUserCodeError */
-  async deny(userCode: string): Promise<DeviceGrantEntity> {
+  async deny(userCode: string): Promise<GrantRecord> {
     return this.decide(userCode, { status: 'denied' });
   }
 
@@ -71,17 +70,12 @@ export class DeviceGrantService {
   private async decide(
     userCode: string,
     decision: { status: 'approved'; subject: string } | { status: 'denied' },
-  ): Promise<DeviceGrantEntity> {
+  ): Promise<GrantRecord> {
     const code = this.normalize(userCode);
     if (!code) throw new UnknownUserCodeError();
-    const now = this.clock.now();
-    const result = await this.grants.update(
-      { userCode: code, status: 'pending', expiresAt: MoreThan(now) },
-      { ...decision, decidedAt: now },
-    );
-    if (result.affected !== 1) throw new UnknownUserCodeError();
+    const grant = await this.store.grants.decide(code, decision, this.clock.now());
+    if (!grant) throw new UnknownUserCodeError();
     this.metrics.grantOutcome(decision.status);
-    const grant = (await this.grants.findOneBy({ userCode: code }))!;
     this.events.emit(decision.status === 'approved' ? DeviceGrantEvent.GrantApproved : DeviceGrantEvent.GrantDenied, {
       grantId: grant.id,
       clientId: grant.clientId,

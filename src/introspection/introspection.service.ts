@@ -5,7 +5,7 @@ import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { CLOCK, type Clock } from '../clock.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { InvalidClient } from '../oauth-errors/oauth-error.js';
-import type { OAuthClientEntity } from '../persistence/entities/index.js';
+import type { ClientRecord } from '../persistence/records.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import { tokenTypeOf } from '../tokens/token-type-hint.js';
@@ -57,7 +57,7 @@ export class IntrospectionService {
     return INACTIVE;
   }
 
-  private async accessToken(token: string, caller: OAuthClientEntity): Promise<IntrospectionResponse> {
+  private async accessToken(token: string, caller: ClientRecord): Promise<IntrospectionResponse> {
     const verified = await this.accessTokens.verify(token);
     if (!verified) return INACTIVE;
     const { payload } = verified;
@@ -79,7 +79,7 @@ export class IntrospectionService {
     return response;
   }
 
-  private async refreshToken(token: string, caller: OAuthClientEntity): Promise<IntrospectionResponse> {
+  private async refreshToken(token: string, caller: ClientRecord): Promise<IntrospectionResponse> {
     const row = await this.refreshTokens.find(token);
     if (!row || row.clientId !== caller.clientId) return INACTIVE;
     if (row.revokedAt !== null || row.usedAt !== null || row.expiresAt <= this.clock.now()) return INACTIVE;

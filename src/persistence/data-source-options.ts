@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { DEVICE_GRANT_ENTITIES } from './entities/index.js';
 import { DEVICE_GRANT_MIGRATIONS } from './migrations/index.js';
-import { sqliteDriver } from './sqlite-driver.js';
+import { sqliteDriver } from './typeorm/sqlite-driver.js';
 
 /** The default embedded database file, relative to the working directory. */
 export const DEFAULT_SQLITE_PATH = 'data/device-grant.sqlite';

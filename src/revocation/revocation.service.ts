@@ -3,7 +3,7 @@ import { ClientService } from '../clients/client.service.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
-import type { OAuthClientEntity } from '../persistence/entities/index.js';
+import type { ClientRecord } from '../persistence/records.js';
 import { AccessTokenService } from '../tokens/access-token.service.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import { tokenTypeOf } from '../tokens/token-type-hint.js';
@@ -35,7 +35,7 @@ export class RevocationService {
   }
 
   /** The family goes, whichever of its tokens was presented (a rotated one is still this grant's). */
-  private async revokeRefreshToken(token: string, client: OAuthClientEntity): Promise<void> {
+  private async revokeRefreshToken(token: string, client: ClientRecord): Promise<void> {
     const row = await this.refreshTokens.find(token);
     if (!row || row.clientId !== client.clientId) return;
     await this.refreshTokens.revokeFamily(row.familyId);
@@ -47,7 +47,7 @@ export class RevocationService {
     });
   }
 
-  private async revokeAccessToken(token: string, client: OAuthClientEntity): Promise<void> {
+  private async revokeAccessToken(token: string, client: ClientRecord): Promise<void> {
     const verified = await this.accessTokens.verify(token);
     if (!verified || verified.payload.client_id !== client.clientId) return;
     await this.accessTokens.revoke(verified.payload.jti);

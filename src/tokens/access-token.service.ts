@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { SignJWT, createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { In, IsNull, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
-import { AccessTokenEntity } from '../persistence/entities/index.js';
+import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
+import type { AccessTokenRecord } from '../persistence/records.js';
 import { newId } from '../persistence/ids.js';
 import { SIGNING_ALG, SigningKeyService } from './signing-key.service.js';
 
@@ -25,20 +24,20 @@ export interface AccessTokenClaims {
 /** The claims of one of our access tokens that passed every check, and its record. */
 export interface VerifiedAccessToken {
   payload: JWTPayload & { client_id: string; scope?: string; sub: string; jti: string; exp: number; iat: number };
-  record: AccessTokenEntity;
+  record: AccessTokenRecord;
 }
 
 /**
  * JWT access tokens per RFC 9068: `typ: at+jwt`, `iss`, `sub`, `aud`, `client_id`, `scope`, `exp`,
  * `iat`, `jti`, signed with the current asymmetric key. Each is recorded by `jti` (which is how
- * revocation finds and marks it); `HousekeepingService` deletes the records of expired tokens.
+ * revocation finds and marks it); housekeeping deletes the records of expired tokens.
  * @see RFC 9068 §2, RFC 7009 §2
  */
 @Injectable()
 export class AccessTokenService {
   constructor(
     private readonly signingKeys: SigningKeyService,
-    @InjectRepository(AccessTokenEntity) private readonly records: Repository<AccessTokenEntity>,
+    @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -60,7 +59,7 @@ export class AccessTokenService {
       .setJti(jti)
       .sign(key.privateKey);
     // Recorded before it is handed out, so a revocation can always find it.
-    await this.records.insert({
+    await this.store.accessTokens.insert({
       jti,
       grantId: claims.grantId,
       familyId: claims.familyId ?? null,
@@ -82,42 +81,14 @@ export class AccessTokenService {
   async verify(token: string): Promise<VerifiedAccessToken | null> {
     const payload = await this.verifySignature(token);
     if (!payload) return null;
-    const record = await this.records.findOneBy({ jti: payload.jti });
+    const record = await this.store.accessTokens.find(payload.jti);
     if (!record || record.revokedAt !== null || record.expiresAt <= this.clock.now()) return null;
     return { payload, record };
   }
 
   /** Marks one token revoked. */
   async revoke(jti: string): Promise<void> {
-    await this.records.update({ jti, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
-  }
-
-  /** Marks every token issued with these refresh-token families revoked. @see RFC 7009 §2.1 */
-  async revokeFamilies(familyIds: string[]): Promise<void> {
-    if (familyIds.length === 0) return;
-    await this.records.update({ familyId: In(familyIds), revokedAt: IsNull() }, { revokedAt: this.clock.now() });
-  }
-
-  /** Marks every token of a grant revoked. */
-  async revokeGrant(grantId: string): Promise<void> {
-    await this.records.update({ grantId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
-  }
-
-  /** The newest issuance time of each grant's tokens still on record (ms), for "last used". */
-  async lastIssuedAt(grantIds: string[]): Promise<Map<string, number>> {
-    const latest = new Map<string, number>();
-    if (grantIds.length === 0) return latest;
-    const rows = await this.records.find({ where: { grantId: In(grantIds) }, select: { jti: true, grantId: true, createdAt: true } });
-    for (const row of rows) latest.set(row.grantId, Math.max(latest.get(row.grantId) ?? 0, row.createdAt));
-    return latest;
-  }
-
-  /** Grants among these with an access token that is neither expired nor revoked. */
-  async grantsWithLiveTokens(grantIds: string[]): Promise<Set<string>> {
-    if (grantIds.length === 0) return new Set();
-    const now = this.clock.now();
-    const rows = await this.records.find({ where: { grantId: In(grantIds), revokedAt: IsNull() }, select: { grantId: true, expiresAt: true } });
-    return new Set(rows.filter((row) => row.expiresAt > now).map((row) => row.grantId));
+    await this.store.accessTokens.revoke(jti, this.clock.now());
   }
 
   private async verifySignature(token: string): Promise<VerifyResult | null> {

@@ -1,44 +1,39 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { randomToken, sha256 } from '../crypto/secrets.js';
 import { InvalidGrant, InvalidScope } from '../oauth-errors/oauth-error.js';
 import { splitScope } from '../scopes/scope.js';
-import { RefreshTokenEntity } from '../persistence/entities/index.js';
+import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import { newId } from '../persistence/ids.js';
-import { AccessTokenService } from './access-token.service.js';
+import type { RefreshTokenRecord } from '../persistence/records.js';
 
-/** A new refresh token: the value for the client, the row for the database. */
+/** A new refresh token: the value for the client, the record for the store. */
 export interface NewRefreshToken {
   token: string;
-  row: RefreshTokenEntity;
+  record: RefreshTokenRecord;
 }
 
-/** Why a refresh token was refused; the caller answers `invalid_grant` for all of them. */
-export type RefreshRefusal = 'unknown' | 'other_client' | 'expired' | 'revoked' | 'reused';
-
 /**
- * Opaque refresh tokens kept only as SHA-256 hashes, in rotation families: each use marks the token
- * used and issues the next; a second use of a used token revokes the whole family.
+ * Opaque refresh tokens kept only as SHA-256 hashes, in rotation families (the store states the
+ * rotation rule: see `RefreshTokenStore.use`); this service makes them and turns the store's answers
+ * into the protocol's.
  * @see RFC 9700 §4.14.2, RFC 6749 §6
  */
 @Injectable()
 export class RefreshTokenService {
   constructor(
-    @InjectRepository(RefreshTokenEntity) private readonly tokens: Repository<RefreshTokenEntity>,
-    private readonly accessTokens: AccessTokenService,
+    @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly events: DeviceGrantEvents,
   ) {}
 
-  /** A refresh token row (not yet saved) starting or continuing a family. */
+  /** A refresh token (not yet stored) starting or continuing a family. */
   create(input: { familyId?: string; grantId: string; clientId: string; subject: string; scope: string; ttl: number }): NewRefreshToken {
     const token = randomToken();
     const now = this.clock.now();
-    const row = this.tokens.create({
+    const record: RefreshTokenRecord = {
       id: newId(),
       tokenHash: sha256(token),
       familyId: input.familyId ?? newId(),
@@ -50,84 +45,69 @@ export class RefreshTokenService {
       expiresAt: now + input.ttl * 1000,
       usedAt: null,
       revokedAt: null,
-    });
-    return { token, row };
+    };
+    return { token, record };
   }
 
-  async save(row: RefreshTokenEntity): Promise<void> {
-    await this.tokens.insert(row);
+  save(record: RefreshTokenRecord): Promise<void> {
+    return this.store.refreshTokens.insert(record);
   }
 
   /**
-   * Takes a refresh token for rotation: checks it, then marks it used with a conditional update, so of
-   * two concurrent uses exactly one wins and the other is treated as a replay.
+   * Takes a refresh token for rotation. Of two concurrent uses exactly one wins and the other is a
+   * replay, which revokes the family. A scope beyond the one granted is refused before the token is
+   * taken, so the client may ask again.
+   * @throws InvalidGrant, InvalidScope
    */
-  async consume(token: string, clientId: string, requestedScope?: string[]): Promise<RefreshTokenEntity> {
-    const row = await this.find(token);
-    const now = this.clock.now();
-    if (!row) throw new InvalidGrant('the refresh token is invalid');
-    if (row.clientId !== clientId) throw new InvalidGrant('the refresh token was issued to another client');
-    if (row.revokedAt !== null) throw new InvalidGrant('the refresh token was revoked');
-    if (row.usedAt !== null) {
-      await this.revokeFamily(row.familyId);
-      this.reuseDetected(row);
-      throw new InvalidGrant('the refresh token was already used; its family is revoked');
+  async consume(token: string, clientId: string, requestedScope?: string[]): Promise<RefreshTokenRecord> {
+    const tokenHash = sha256(token);
+    if (requestedScope) {
+      const row = await this.store.refreshTokens.find(tokenHash);
+      const live = row && row.clientId === clientId && row.revokedAt === null && row.usedAt === null && row.expiresAt > this.clock.now();
+      if (live && requestedScope.some((scope) => !splitScope(row.scope).includes(scope))) {
+        throw new InvalidScope('the requested scope exceeds the scope granted');
+      }
     }
-    if (row.expiresAt <= now) throw new InvalidGrant('the refresh token expired');
-    if (requestedScope && requestedScope.some((scope) => !splitScope(row.scope).includes(scope))) {
-      throw new InvalidScope('the requested scope exceeds the scope granted');
+    const use = await this.store.refreshTokens.use(tokenHash, clientId, this.clock.now());
+    switch (use.outcome) {
+      case 'rotated':
+        return use.token;
+      case 'reused':
+        this.events.emit(DeviceGrantEvent.RefreshReuseDetected, {
+          familyId: use.token.familyId,
+          grantId: use.token.grantId,
+          clientId: use.token.clientId,
+          subject: use.token.subject,
+        });
+        throw new InvalidGrant('the refresh token was already used; its family is revoked');
+      case 'other_client':
+        throw new InvalidGrant('the refresh token was issued to another client');
+      case 'revoked':
+        throw new InvalidGrant('the refresh token was revoked');
+      case 'expired':
+        throw new InvalidGrant('the refresh token expired');
+      case 'unknown':
+        throw new InvalidGrant('the refresh token is invalid');
     }
-    const taken = await this.tokens.update({ id: row.id, usedAt: IsNull(), revokedAt: IsNull() }, { usedAt: now });
-    if (taken.affected !== 1) {
-      await this.revokeFamily(row.familyId);
-      this.reuseDetected(row);
-      throw new InvalidGrant('the refresh token was already used; its family is revoked');
-    }
-    return row;
-  }
-
-  private reuseDetected(row: RefreshTokenEntity): void {
-    this.events.emit(DeviceGrantEvent.RefreshReuseDetected, {
-      familyId: row.familyId,
-      grantId: row.grantId,
-      clientId: row.clientId,
-      subject: row.subject,
-    });
   }
 
   /** Revokes every live token of a family, and the access tokens issued with them. @see RFC 7009 §2.1 */
-  async revokeFamily(familyId: string): Promise<void> {
-    await this.tokens.update({ familyId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
-    await this.accessTokens.revokeFamilies([familyId]);
+  revokeFamily(familyId: string): Promise<void> {
+    return this.store.refreshTokens.revokeFamily(familyId, this.clock.now());
   }
 
-  /** Revokes every refresh-token family of a grant and every access token of the grant. */
-  async revokeGrant(grantId: string): Promise<void> {
-    await this.tokens.update({ grantId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
-    await this.accessTokens.revokeGrant(grantId);
+  /** The record of a refresh token, whatever its state, or null. */
+  find(token: string): Promise<RefreshTokenRecord | null> {
+    return this.store.refreshTokens.find(sha256(token));
   }
 
-  /** The row of a refresh token, whatever its state, or null. */
-  find(token: string): Promise<RefreshTokenEntity | null> {
-    return this.tokens.findOneBy({ tokenHash: sha256(token) });
-  }
-
-  /** Whether the token (by row id) has been revoked since it was read: a revocation raced with its use. */
-  async wasRevoked(id: string): Promise<boolean> {
-    const row = await this.tokens.findOne({ where: { id }, select: { id: true, revokedAt: true } });
-    return !row || row.revokedAt !== null;
-  }
-
-  /** The rows of these grants' families that can still be used (neither rotated, revoked nor expired). */
-  async liveTokens(grantIds: string[]): Promise<RefreshTokenEntity[]> {
-    if (grantIds.length === 0) return [];
-    const rows = await this.tokens.find({ where: { grantId: In(grantIds), usedAt: IsNull(), revokedAt: IsNull() } });
-    const now = this.clock.now();
-    return rows.filter((row) => row.expiresAt > now);
+  /** Whether the token (by id) has been revoked since it was read: a revocation raced with its use. */
+  wasRevoked(id: string): Promise<boolean> {
+    return this.store.refreshTokens.isRevoked(id);
   }
 
   /** Puts back a token taken by `consume` when issuing its successor failed, so the client may retry. */
-  async release(row: RefreshTokenEntity): Promise<void> {
-    await this.tokens.update({ id: row.id }, { usedAt: null });
+  release(record: RefreshTokenRecord): Promise<void> {
+    return this.store.refreshTokens.release(record.id);
   }
 }

@@ -1,11 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { In, IsNull, Not, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
-import { SigningKeyEntity } from '../persistence/entities/index.js';
+import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
+import type { SigningKeyRecord } from '../persistence/records.js';
 
 /** The algorithm of new signing keys. @see RFC 9068 §2.1 */
 export const SIGNING_ALG = 'ES256';
@@ -44,7 +43,7 @@ export class SigningKeyService implements OnModuleInit {
   private loading?: Promise<void>;
 
   constructor(
-    @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
+    @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -71,7 +70,7 @@ export class SigningKeyService implements OnModuleInit {
   /** Makes a new key current; the previous one stays published until its tokens have expired. */
   async rotate(): Promise<string> {
     const now = this.clock.now();
-    await this.keys.update({ rotatedAt: IsNull() }, { rotatedAt: now });
+    await this.store.signingKeys.rotate(now);
     const kid = await this.generate();
     await this.refresh();
     return kid;
@@ -85,10 +84,10 @@ export class SigningKeyService implements OnModuleInit {
   async refresh(): Promise<void> {
     this.loading ??= (async () => {
       try {
-        let rows = await this.keys.find({ order: { createdAt: 'DESC', kid: 'DESC' } });
+        let rows = await this.store.signingKeys.list();
         if (!rows.some((row) => row.rotatedAt === null)) {
           await this.generate();
-          rows = await this.keys.find({ order: { createdAt: 'DESC', kid: 'DESC' } });
+          rows = await this.store.signingKeys.list();
         }
         const now = this.clock.now();
         const published = rows.filter((row) => this.publishedUntil(row) > now);
@@ -108,7 +107,7 @@ export class SigningKeyService implements OnModuleInit {
 
   /** Every stored key, newest first, with how long it stays published. No private material. */
   async list(): Promise<SigningKeyInfo[]> {
-    const rows = await this.keys.find({ order: { createdAt: 'DESC', kid: 'DESC' } });
+    const rows = await this.store.signingKeys.list();
     const now = this.clock.now();
     return rows.map((row) => {
       const until = this.publishedUntil(row);
@@ -123,12 +122,12 @@ export class SigningKeyService implements OnModuleInit {
    */
   async retireExpired(): Promise<string[]> {
     const expired = (await this.list()).filter((key) => key.state === 'expired').map((key) => key.kid);
-    if (expired.length > 0) await this.keys.delete({ kid: In(expired), rotatedAt: Not(IsNull()) });
+    await this.store.signingKeys.delete(expired);
     return expired;
   }
 
   /** A rotated key can have signed tokens up to its rotation; it stays published while they may live. */
-  private publishedUntil(row: SigningKeyEntity): number {
+  private publishedUntil(row: SigningKeyRecord): number {
     return row.rotatedAt === null ? Infinity : row.rotatedAt + (this.maxTokenTtl() + 300) * 1000;
   }
 
@@ -141,7 +140,7 @@ export class SigningKeyService implements OnModuleInit {
     const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
-    await this.keys.insert({
+    await this.store.signingKeys.insert({
       kid,
       alg: SIGNING_ALG,
       publicJwk: JSON.stringify({ ...publicJwk, kid, alg: SIGNING_ALG, use: 'sig' }),

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OFFLINE_ACCESS_SCOPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
-import type { OAuthClientEntity } from '../persistence/entities/index.js';
+import type { ClientRecord } from '../persistence/records.js';
 import { splitScope } from '../scopes/scope.js';
 import { AccessTokenService } from './access-token.service.js';
 import { RefreshTokenService, type NewRefreshToken } from './refresh-token.service.js';
@@ -11,7 +11,7 @@ import type { TokenResponse } from './token-response.js';
 /** Who the tokens are for and what they allow. */
 export interface TokenSubject {
   grantId: string;
-  client: OAuthClientEntity;
+  client: ClientRecord;
   subject: string;
   /** Scope consented to (kept by the refresh token). */
   grantedScope: string;
@@ -31,7 +31,7 @@ export class TokenIssuerService {
   ) {}
 
   /** Whether this grant gets a refresh token: the client may refresh and asked for `offline_access` (or always does). */
-  wantsRefreshToken(client: OAuthClientEntity, grantedScope: string): boolean {
+  wantsRefreshToken(client: ClientRecord, grantedScope: string): boolean {
     return (
       splitScope(client.grantTypes).includes(REFRESH_TOKEN_GRANT_TYPE) &&
       (client.alwaysIssueRefreshToken || splitScope(grantedScope).includes(OFFLINE_ACCESS_SCOPE))
@@ -52,7 +52,7 @@ export class TokenIssuerService {
   }
 
   async saveRefreshToken(refreshToken: NewRefreshToken): Promise<void> {
-    await this.refreshTokens.save(refreshToken.row);
+    await this.refreshTokens.save(refreshToken.record);
   }
 
   async respond(subject: TokenSubject, refreshToken: NewRefreshToken | undefined): Promise<TokenResponse> {
@@ -63,7 +63,7 @@ export class TokenIssuerService {
       scope: subject.accessScope,
       ttl,
       grantId: subject.grantId,
-      familyId: refreshToken?.row.familyId ?? subject.familyId,
+      familyId: refreshToken?.record.familyId ?? subject.familyId,
     });
     const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl };
     if (subject.accessScope) response.scope = subject.accessScope;

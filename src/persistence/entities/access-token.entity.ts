@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from '../columns.js';
+import type { AccessTokenRecord } from '../records.js';
 
 /**
  * One issued JWT access token, by `jti`, kept until it expires: what a revocation needs to find the
@@ -8,7 +9,7 @@ import { epochMs } from '../columns.js';
  * @see RFC 7009 §2.1, RFC 7662 §2.2, RFC 9068 §2.2
  */
 @Entity({ name: 'dg_access_token' })
-export class AccessTokenEntity {
+export class AccessTokenEntity implements AccessTokenRecord {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   jti: string;
 

@@ -1,15 +1,13 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from '../columns.js';
-
-/** Where a device grant is in its life. */
-export type DeviceGrantStatus = 'pending' | 'approved' | 'denied' | 'redeemed';
+import type { GrantRecord, DeviceGrantStatus } from '../records.js';
 
 /**
  * One device authorization request, from the device's first call to the redemption of its code.
  * @see RFC 8628 §3.1–3.5
  */
 @Entity({ name: 'dg_device_grant' })
-export class DeviceGrantEntity {
+export class DeviceGrantEntity implements GrantRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 

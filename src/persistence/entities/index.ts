@@ -7,7 +7,7 @@ import { ServerSecretEntity } from './server-secret.entity.js';
 import { SigningKeyEntity } from './signing-key.entity.js';
 
 export { AccessTokenEntity, DeviceGrantEntity, OAuthClientEntity, RateLimitEntity, RefreshTokenEntity, ServerSecretEntity, SigningKeyEntity };
-export type { DeviceGrantStatus } from './device-grant.entity.js';
+export type { DeviceGrantStatus } from '../records.js';
 
 /** Every entity the module ships; pass them to `TypeOrmModule.forRoot({ entities })` or use `autoLoadEntities`. */
 export const DEVICE_GRANT_ENTITIES = [OAuthClientEntity, DeviceGrantEntity, RefreshTokenEntity, SigningKeyEntity, RateLimitEntity, ServerSecretEntity, AccessTokenEntity];

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { epochMs } from '../columns.js';
+import type { ClientRecord } from '../records.js';
 
 /**
  * A registered OAuth client. Public clients (devices) have no secret; confidential ones
@@ -7,7 +8,7 @@ import { epochMs } from '../columns.js';
  * @see RFC 6749 §2
  */
 @Entity({ name: 'dg_client' })
-export class OAuthClientEntity {
+export class OAuthClientEntity implements ClientRecord {
   @PrimaryColumn({ name: 'client_id', type: 'varchar', length: 200 })
   clientId: string;
 

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { epochMs } from '../columns.js';
+import type { RefreshTokenRecord } from '../records.js';
 
 /**
  * One refresh token of a rotation family. Every use rotates it: the used token is marked, a new one
@@ -7,7 +8,7 @@ import { epochMs } from '../columns.js';
  * @see RFC 9700 §4.14.2
  */
 @Entity({ name: 'dg_refresh_token' })
-export class RefreshTokenEntity {
+export class RefreshTokenEntity implements RefreshTokenRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 

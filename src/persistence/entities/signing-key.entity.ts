@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { epochMs } from '../columns.js';
+import type { SigningKeyRecord } from '../records.js';
 
 /**
  * An asymmetric key pair that signs access tokens. The newest active key signs; older ones stay
@@ -7,7 +8,7 @@ import { epochMs } from '../columns.js';
  * @see RFC 9068 §4
  */
 @Entity({ name: 'dg_signing_key' })
-export class SigningKeyEntity {
+export class SigningKeyEntity implements SigningKeyRecord {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   kid: string;
 

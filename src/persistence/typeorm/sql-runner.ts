@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { WRITE_DURABILITY, type StoreWrite } from '../device-grant-store.js';
 
 /** A row as the driver returns it (PostgreSQL returns bigint columns as strings). */
 export type SqlRow = Record<string, unknown>;
@@ -12,7 +13,10 @@ export type SqlRow = Record<string, unknown>;
  */
 export interface SqlRunner {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Runs one statement and returns its rows (a write's RETURNING rows). */
+  /**
+   * Runs one statement and returns its rows (a write's RETURNING rows). Parameters are written `$1`,
+   * `$2`, … for both dialects (SQLite's own `?1` works too).
+   */
   rows(sql: string, parameters: readonly unknown[]): Promise<SqlRow[]>;
 }
 
@@ -60,13 +64,17 @@ export function sqlRunnerFor(dataSource: DataSource): SqlRunner {
   }
   if (type === 'sqlite') {
     const driver = dataSource.driver as unknown as { databaseConnection: SqliteConnection };
+    const texts = new Map<string, string>();
     return {
       dialect: 'sqlite',
-      rows: (sql, parameters) =>
-        new Promise((resolve, reject) =>
+      rows: (sql, parameters) => {
+        let text = texts.get(sql);
+        if (text === undefined) texts.set(sql, (text = sqliteParameters(sql)));
+        return new Promise((resolve, reject) =>
           // Read at each call: the connection object exists only once the data source is initialised.
-          driver.databaseConnection.all(sql, parameters, (error, rows) => (error ? reject(error) : resolve(rows ?? []))),
-        ),
+          driver.databaseConnection.all(text, parameters, (error, rows) => (error ? reject(error) : resolve(rows ?? []))),
+        );
+      },
     };
   }
   throw new Error(`device-grant-kit supports SQLite and PostgreSQL, not ${type}`);
@@ -79,4 +87,18 @@ export function sqlRunnerFor(dataSource: DataSource): SqlRunner {
  */
 function preparedStatementName(sql: string): string {
   return `dg_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * For a PostgreSQL UPDATE's FROM list: a cheap write (see `WRITE_DURABILITY`) commits without waiting
+ * for the disk (`set_config(..., true)` lasts until the end of the statement's implicit transaction);
+ * a durable one waits, as every commit does by default. Ends with a comma when not empty.
+ */
+export function postgresCommitFor(write: StoreWrite): string {
+  return WRITE_DURABILITY[write] === 'cheap' ? `(SELECT set_config('synchronous_commit', 'off', true)) AS "async_commit",` : '';
+}
+
+/** PostgreSQL's `$n` placeholders as SQLite's `?n` (which bind by number, as `$n` do). */
+function sqliteParameters(sql: string): string {
+  return sql.replace(/\$(\d+)/g, '?$1');
 }

@@ -1,18 +1,6 @@
-import { GroupCommit } from '../persistence/group-commit.js';
-import type { DeviceGrantEntity } from '../persistence/entities/index.js';
-import { batchParameters, batchesAtOnce, type SqlRow, type SqlRunner } from '../persistence/sql-runner.js';
-
-/** The columns of a grant a poll decides on. */
-export interface PolledGrant {
-  id: string;
-  clientId: string;
-  status: DeviceGrantEntity['status'];
-  interval: number;
-  expiresAt: number;
-  revokedAt: number | null;
-  subject: string | null;
-  scope: string;
-}
+import type { PolledGrant } from '../records.js';
+import { GroupCommit } from './group-commit.js';
+import { batchParameters, batchesAtOnce, type SqlRow, type SqlRunner } from './sql-runner.js';
 
 const COLUMNS = `"id", "device_code_hash", "client_id", "status", "poll_interval", "expires_at", "revoked_at", "subject", "scope"`;
 /** One statement for any number of keys (see `batchParameters`); the unique index answers each. */

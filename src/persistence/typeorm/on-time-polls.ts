@@ -1,12 +1,6 @@
-import { GroupCommit } from '../persistence/group-commit.js';
-import { batchParameters, batchesAtOnce, type SqlRunner } from '../persistence/sql-runner.js';
-
-/** One poll to stamp: the grant by its device code hash, the client asking, and when it asked (ms). */
-export interface OnTimePoll {
-  deviceCodeHash: string;
-  clientId: string;
-  at: number;
-}
+import type { Poll } from '../records.js';
+import { GroupCommit } from './group-commit.js';
+import { postgresCommitFor, batchParameters, batchesAtOnce, type SqlRunner } from './sql-runner.js';
 
 /** The most polls stamped by one statement. */
 const MAX_BATCH = 256;
@@ -23,7 +17,7 @@ const MAX_BATCH = 256;
  * @see RFC 8628 §3.5
  */
 export class OnTimePolls {
-  private readonly batches: GroupCommit<OnTimePoll, boolean>;
+  private readonly batches: GroupCommit<Poll, boolean>;
   private readonly sql: string;
 
   constructor(private readonly runner: SqlRunner) {
@@ -35,13 +29,13 @@ export class OnTimePolls {
   }
 
   /** True when the poll was on time for a pending grant of this client, and is now stamped. */
-  stamp(poll: OnTimePoll): Promise<boolean> {
+  stamp(poll: Poll): Promise<boolean> {
     return this.batches.submit(poll);
   }
 
-  private async write(polls: readonly OnTimePoll[]): Promise<boolean[]> {
+  private async write(polls: readonly Poll[]): Promise<boolean[]> {
     const first = new Map<string, number>();
-    const distinct: OnTimePoll[] = [];
+    const distinct: Poll[] = [];
     polls.forEach((poll, index) => {
       if (first.has(poll.deviceCodeHash)) return;
       first.set(poll.deviceCodeHash, index);
@@ -69,15 +63,12 @@ const SQLITE =
 
 /**
  * PostgreSQL: the batch is three arrays zipped by `unnest`, again one SQL text for any batch size.
- * This transaction only stamps `last_polled_at`, so it need not wait for its commit to reach the disk
- * (`set_config(..., true)` lasts until the end of the statement's implicit transaction). A crash may
- * forget the last ~0.6 s of stamps, which only means the next poll of those devices is not checked
- * against the previous one; a slow_down's interval growth, approval and redemption are other
- * statements and stay durable.
+ * A stamp is a cheap write (`WRITE_DURABILITY`): a crash may forget the last moments of stamps, which
+ * only means the next poll of those devices is not checked against the previous one.
  */
 const POSTGRES =
   `UPDATE "dg_device_grant" AS "g" SET "last_polled_at" = "poll"."at"` +
-  ` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "async_commit",` +
+  ` FROM ${postgresCommitFor('grants.stampOnTimePoll')}` +
   ` unnest($1::varchar[], $2::varchar[], $3::bigint[]) AS "poll"("hash", "client_id", "at")` +
   ` WHERE "g"."device_code_hash" = "poll"."hash" AND "g"."client_id" = "poll"."client_id"` +
   ` AND "g"."status" = 'pending' AND "g"."revoked_at" IS NULL AND "g"."expires_at" > "poll"."at"` +

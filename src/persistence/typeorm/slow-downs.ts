@@ -1,15 +1,7 @@
-import { GroupCommit } from '../persistence/group-commit.js';
-import { batchParameters, batchesAtOnce, type SqlRunner } from '../persistence/sql-runner.js';
-
-/** The seconds a device must add to its interval after `slow_down`. @see RFC 8628 §3.5 */
-export const SLOW_DOWN_INCREMENT = 5;
-
-/** A poll that came too soon after the previous one: the grant by its device-code key, the client asking, when (ms). */
-export interface TooEarlyPoll {
-  deviceCodeHash: string;
-  clientId: string;
-  at: number;
-}
+import { SLOW_DOWN_INCREMENT } from '../../constants.js';
+import type { Poll } from '../records.js';
+import { GroupCommit } from './group-commit.js';
+import { postgresCommitFor, batchParameters, batchesAtOnce, type SqlRunner } from './sql-runner.js';
 
 const MAX_BATCH = 256;
 
@@ -25,7 +17,7 @@ const MAX_BATCH = 256;
  * @see RFC 8628 §3.5
  */
 export class SlowDowns {
-  private readonly batches: GroupCommit<TooEarlyPoll, number | undefined>;
+  private readonly batches: GroupCommit<Poll, number | undefined>;
   private readonly sql: string;
 
   constructor(private readonly runner: SqlRunner) {
@@ -34,12 +26,12 @@ export class SlowDowns {
   }
 
   /** Records the too-early poll; resolves to the grant's interval after it (undefined: not a pending, live grant of this client). */
-  record(poll: TooEarlyPoll): Promise<number | undefined> {
+  record(poll: Poll): Promise<number | undefined> {
     return this.batches.submit(poll);
   }
 
-  private async write(polls: readonly TooEarlyPoll[]): Promise<(number | undefined)[]> {
-    const byPoller = new Map<string, { poll: TooEarlyPoll; count: number; at: number }>();
+  private async write(polls: readonly Poll[]): Promise<(number | undefined)[]> {
+    const byPoller = new Map<string, { poll: Poll; count: number; at: number }>();
     for (const poll of polls) {
       const key = `${poll.deviceCodeHash} ${poll.clientId}`;
       const entry = byPoller.get(key);
@@ -68,16 +60,15 @@ const SQLITE =
   ` RETURNING "device_code_hash", "poll_interval"`;
 
 /**
- * PostgreSQL: four arrays zipped by `unnest`. Like the on-time stamps (see `OnTimePolls`), the commit
- * does not wait for the disk: the grown interval is visible to every instance at once, and a crash of
- * the database may forget only the growth of its last ~0.6 s, after which the device, which added the
- * seconds itself (RFC 8628 §3.5 requires it to), is merely held to a shorter interval than it keeps.
- * On SQLite (WAL, `synchronous = NORMAL`) no commit waits for the disk either.
+ * PostgreSQL: four arrays zipped by `unnest`. A cheap write (`WRITE_DURABILITY`): the grown interval is
+ * visible to every instance at once, and a crash of the database may forget only its last moments,
+ * after which the device, which added the seconds itself (RFC 8628 §3.5 requires it to), is merely
+ * held to a shorter interval than it keeps.
  */
 const POSTGRES =
   `UPDATE "dg_device_grant" AS "g" SET "poll_interval" = "g"."poll_interval" + ${SLOW_DOWN_INCREMENT} * "poll"."count",` +
   ` "last_polled_at" = "poll"."at"` +
-  ` FROM (SELECT set_config('synchronous_commit', 'off', true)) AS "async_commit",` +
+  ` FROM ${postgresCommitFor('grants.slowDown')}` +
   ` unnest($1::varchar[], $2::varchar[], $3::integer[], $4::bigint[]) AS "poll"("hash", "client_id", "count", "at")` +
   ` WHERE "g"."device_code_hash" = "poll"."hash" AND "g"."client_id" = "poll"."client_id"` +
   ` AND "g"."status" = 'pending' AND "g"."revoked_at" IS NULL AND "g"."expires_at" > "poll"."at"` +

@@ -1,0 +1,47 @@
+import { In, IsNull, Not, type DataSource } from 'typeorm';
+import type { ServerSecretStore, SigningKeyStore } from '../device-grant-store.js';
+import { ServerSecretEntity, SigningKeyEntity } from '../entities/index.js';
+import type { SigningKeyRecord } from '../records.js';
+
+/** Signing keys on TypeORM's repositories (read once a minute per instance). */
+export class TypeOrmSigningKeyStore implements SigningKeyStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get keys() {
+    return this.dataSource.getRepository(SigningKeyEntity);
+  }
+
+  async list(): Promise<SigningKeyRecord[]> {
+    return (await this.keys.find({ order: { createdAt: 'DESC', kid: 'DESC' } })).map((key) => ({ ...key }));
+  }
+
+  async insert(key: SigningKeyRecord): Promise<void> {
+    await this.keys.insert(key);
+  }
+
+  async rotate(now: number): Promise<void> {
+    await this.keys.update({ rotatedAt: IsNull() }, { rotatedAt: now });
+  }
+
+  async delete(kids: readonly string[]): Promise<void> {
+    if (kids.length > 0) await this.keys.delete({ kid: In([...kids]), rotatedAt: Not(IsNull()) });
+  }
+}
+
+/** Server secrets on TypeORM's repositories. */
+export class TypeOrmServerSecretStore implements ServerSecretStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get secrets() {
+    return this.dataSource.getRepository(ServerSecretEntity);
+  }
+
+  async get(name: string): Promise<string | null> {
+    return (await this.secrets.findOneBy({ name }))?.value ?? null;
+  }
+
+  async insertIfAbsent(name: string, value: string, now: number): Promise<string> {
+    await this.secrets.createQueryBuilder().insert().values({ name, value, createdAt: now }).orIgnore().execute();
+    return (await this.secrets.findOneByOrFail({ name })).value;
+  }
+}

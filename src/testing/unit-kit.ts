@@ -1,0 +1,87 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ClientService, type ClientRegistration } from '../clients/client.service.js';
+import type { Clock } from '../clock.js';
+import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
+import { DeviceAuthorizationService } from '../device-authorization/device-authorization.service.js';
+import { resolveOptions, type DeviceGrantModuleOptions } from '../device-grant.options.js';
+import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
+import { DeviceGrantService } from '../grants/device-grant.service.js';
+import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
+import { DeviceGrantMetrics } from '../observability/device-grant-metrics.service.js';
+import { MemoryDeviceGrantStore } from '../persistence/memory/memory-device-grant.store.js';
+import { DeviceCodeGrant } from '../token/device-code.grant.js';
+import { RefreshTokenGrant } from '../token/refresh-token.grant.js';
+import { AccessTokenService } from '../tokens/access-token.service.js';
+import { RefreshTokenService } from '../tokens/refresh-token.service.js';
+import { SigningKeyService } from '../tokens/signing-key.service.js';
+import { TokenIssuerService } from '../tokens/token-issuer.service.js';
+
+/** A clock the spec moves by hand. */
+export class ManualClock implements Clock {
+  constructor(private time = Date.UTC(2026, 11, 1)) {}
+  now(): number {
+    return this.time;
+  }
+  advance(seconds: number): void {
+    this.time += seconds * 1000;
+  }
+}
+
+/** The public device client every kit registers. */
+export const DEVICE: ClientRegistration = {
+  clientId: 'device',
+  name: 'Living-room TV',
+  scopes: ['openid', 'profile', 'offline_access'],
+  grantTypes: [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE],
+};
+
+/**
+ * The module's protocol services wired by hand on a {@link MemoryDeviceGrantStore}, for unit specs:
+ * no Nest container, no database, no HTTP. Events are recorded in `events`.
+ */
+export async function unitKit(options: Partial<DeviceGrantModuleOptions> = {}) {
+  const store = new MemoryDeviceGrantStore();
+  const clock = new ManualClock();
+  const resolved = resolveOptions({ issuer: 'https://auth.example.test', metrics: false, ...options });
+  const emitter = new EventEmitter2({ wildcard: true });
+  const events: { name: string; payload: Record<string, unknown> }[] = [];
+  emitter.onAny((name, payload) => events.push({ name: String(name), payload }));
+  const deviceGrantEvents = new DeviceGrantEvents(emitter);
+  const clients = new ClientService(store, resolved, clock);
+  const signingKeys = new SigningKeyService(store, resolved, clock);
+  await signingKeys.onModuleInit();
+  const accessTokens = new AccessTokenService(signingKeys, store, resolved, clock);
+  const refreshTokens = new RefreshTokenService(store, clock, deviceGrantEvents);
+  const issuer = new TokenIssuerService(accessTokens, refreshTokens, resolved);
+  await clients.register(DEVICE);
+  return {
+    store,
+    clock,
+    options: resolved,
+    events,
+    clients,
+    accessTokens,
+    refreshTokens,
+    deviceAuthorization: new DeviceAuthorizationService(store, clients, resolved, clock, deviceGrantEvents),
+    grants: new DeviceGrantService(store, resolved, clock, new DeviceGrantMetrics(resolved), deviceGrantEvents),
+    deviceCodeGrant: new DeviceCodeGrant(store, clients, issuer, clock, deviceGrantEvents),
+    refreshTokenGrant: new RefreshTokenGrant(clients, refreshTokens, issuer, deviceGrantEvents),
+  };
+}
+
+export type UnitKit = Awaited<ReturnType<typeof unitKit>>;
+
+/** A form-encoded request as both HTTP adapters hand it over (with its raw body). */
+export function formRequest(fields: Record<string, string>, headers: Record<string, string> = {}): OAuthHttpRequest {
+  return {
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    rawBody: Buffer.from(new URLSearchParams(fields).toString()),
+    ip: '192.0.2.1',
+  };
+}
+
+/** A request and its parsed parameters, as a grant's `handle` takes them. */
+export function grantRequest(fields: Record<string, string>, headers?: Record<string, string>): [OAuthHttpRequest, FormParams] {
+  const request = formRequest(fields, headers);
+  return [request, FormParams.from(request)];
+}
