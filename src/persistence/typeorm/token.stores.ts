@@ -1,8 +1,9 @@
 import type { AccessTokenStore, RefreshTokenStore, RefreshTokenUse } from '../device-grant-store.js';
 import type { AccessTokenRecord, RefreshTokenRecord } from '../records.js';
 import { BatchedInsert, type InsertColumn } from './batched-insert.js';
+import { GroupCommit } from './group-commit.js';
 import { ACCESS_TOKEN_COLUMNS, REFRESH_TOKEN_COLUMNS, toAccessToken, toRefreshToken } from './rows.js';
-import type { SqlRunner } from './sql-runner.js';
+import { batchParameters, batchesAtOnce, type SqlRow, type SqlRunner } from './sql-runner.js';
 
 const REFRESH_ID: InsertColumn<RefreshTokenRecord> = { name: 'id', postgresType: 'varchar', value: (token) => token.id };
 const REFRESH_INSERT: InsertColumn<RefreshTokenRecord>[] = [
@@ -19,13 +20,32 @@ const REFRESH_INSERT: InsertColumn<RefreshTokenRecord>[] = [
   { name: 'revoked_at', postgresType: 'bigint', value: (token) => token.revokedAt },
 ];
 
-/** Takes a live token of this client: the statement that decides which of two concurrent uses rotates. */
-const USE =
-  `UPDATE "dg_refresh_token" SET "used_at" = $3 WHERE "token_hash" = $1 AND "client_id" = $2` +
-  ` AND "used_at" IS NULL AND "revoked_at" IS NULL AND "expires_at" > $3 RETURNING ${REFRESH_TOKEN_COLUMNS}`;
+/**
+ * Takes the live tokens of a batch of uses (`[hash, client_id, at]` rows): the statement that decides
+ * which of two concurrent uses rotates. A token twice in one batch is updated once.
+ */
+const USE_SQLITE =
+  `UPDATE "dg_refresh_token" SET "used_at" = "use"."value" ->> 2 FROM json_each($1) AS "use"` +
+  ` WHERE "token_hash" = "use"."value" ->> 0 AND "client_id" = "use"."value" ->> 1` +
+  ` AND "used_at" IS NULL AND "revoked_at" IS NULL AND "expires_at" > "use"."value" ->> 2` +
+  ` RETURNING ${REFRESH_TOKEN_COLUMNS}`;
+const USE_POSTGRES =
+  `UPDATE "dg_refresh_token" AS "t" SET "used_at" = "use"."at"` +
+  ` FROM unnest($1::varchar[], $2::varchar[], $3::bigint[]) AS "use"("hash", "client_id", "at")` +
+  ` WHERE "t"."token_hash" = "use"."hash" AND "t"."client_id" = "use"."client_id"` +
+  ` AND "t"."used_at" IS NULL AND "t"."revoked_at" IS NULL AND "t"."expires_at" > "use"."at"` +
+  ` RETURNING ${REFRESH_TOKEN_COLUMNS.replace(/"(\w+)"/g, '"t"."$1"')}`;
 const FIND = `SELECT ${REFRESH_TOKEN_COLUMNS} FROM "dg_refresh_token" WHERE "token_hash" = $1`;
 const RELEASE = `UPDATE "dg_refresh_token" SET "used_at" = NULL WHERE "id" = $1`;
-const REVOKED_AT = `SELECT "revoked_at" FROM "dg_refresh_token" WHERE "id" = $1`;
+const REVOKED_SQLITE = `SELECT "id", "revoked_at" FROM "dg_refresh_token" WHERE "id" IN (SELECT "value" ->> 0 FROM json_each($1))`;
+const REVOKED_POSTGRES = `SELECT "id", "revoked_at" FROM "dg_refresh_token" WHERE "id" = ANY($1::varchar[])`;
+const MAX_BATCH = 256;
+
+interface Use {
+  tokenHash: string;
+  clientId: string;
+  at: number;
+}
 const REVOKE_FAMILY = `UPDATE "dg_refresh_token" SET "revoked_at" = $2 WHERE "family_id" = $1 AND "revoked_at" IS NULL`;
 const REVOKE_FAMILY_ACCESS = `UPDATE "dg_access_token" SET "revoked_at" = $2 WHERE "family_id" = $1 AND "revoked_at" IS NULL`;
 const REVOKE_GRANT = `UPDATE "dg_refresh_token" SET "revoked_at" = $2 WHERE "grant_id" = $1 AND "revoked_at" IS NULL`;
@@ -38,9 +58,14 @@ const REVOKE_GRANT_ACCESS = `UPDATE "dg_access_token" SET "revoked_at" = $2 WHER
  */
 export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
   private readonly inserts: BatchedInsert<RefreshTokenRecord>;
+  private readonly uses: GroupCommit<Use, RefreshTokenRecord | undefined>;
+  private readonly revokedChecks: GroupCommit<string, boolean>;
 
   constructor(private readonly runner: SqlRunner) {
+    const batches = { maxBatch: MAX_BATCH, concurrency: batchesAtOnce(runner.dialect) };
     this.inserts = new BatchedInsert(runner, 'dg_refresh_token', REFRESH_INSERT, REFRESH_ID);
+    this.uses = new GroupCommit((uses) => this.takeMany(uses), batches);
+    this.revokedChecks = new GroupCommit((ids) => this.revokedMany(ids), batches);
   }
 
   async insert(token: RefreshTokenRecord): Promise<void> {
@@ -50,8 +75,8 @@ export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
   async use(tokenHash: string, clientId: string, now: number): Promise<RefreshTokenUse> {
     // Twice at most: a token released by a failed rotation between the update and the read is live again.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const [taken] = await this.runner.rows(USE, [tokenHash, clientId, now]);
-      if (taken) return { outcome: 'rotated', token: toRefreshToken(taken) };
+      const taken = await this.uses.submit({ tokenHash, clientId, at: now });
+      if (taken) return { outcome: 'rotated', token: taken };
       const token = await this.find(tokenHash);
       if (!token) return { outcome: 'unknown' };
       if (token.clientId !== clientId) return { outcome: 'other_client', token };
@@ -76,9 +101,8 @@ export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
     return row ? toRefreshToken(row) : null;
   }
 
-  async isRevoked(id: string): Promise<boolean> {
-    const [row] = await this.runner.rows(REVOKED_AT, [id]);
-    return row === undefined || row.revoked_at !== null;
+  isRevoked(id: string): Promise<boolean> {
+    return this.revokedChecks.submit(id);
   }
 
   async revokeFamily(familyId: string, now: number): Promise<void> {
@@ -89,6 +113,27 @@ export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
   async revokeGrant(grantId: string, now: number): Promise<void> {
     await this.runner.rows(REVOKE_GRANT, [grantId, now]);
     await this.runner.rows(REVOKE_GRANT_ACCESS, [grantId, now]);
+  }
+
+  /** One statement for the uses that arrived together; each token taken goes to the first use that asked for it. */
+  private async takeMany(uses: readonly Use[]): Promise<(RefreshTokenRecord | undefined)[]> {
+    const rows = uses.map((use) => [use.tokenHash, use.clientId, use.at]);
+    const sql = this.runner.dialect === 'sqlite' ? USE_SQLITE : USE_POSTGRES;
+    const taken = new Map<string, SqlRow>((await this.runner.rows(sql, batchParameters(this.runner.dialect, rows, 3))).map((row) => [row.token_hash as string, row]));
+    return uses.map((use) => {
+      const row = taken.get(use.tokenHash);
+      if (!row || row.client_id !== use.clientId) return undefined;
+      taken.delete(use.tokenHash);
+      return toRefreshToken(row);
+    });
+  }
+
+  private async revokedMany(ids: readonly string[]): Promise<boolean[]> {
+    const distinct = [...new Set(ids)].map((id) => [id]);
+    const sql = this.runner.dialect === 'sqlite' ? REVOKED_SQLITE : REVOKED_POSTGRES;
+    const rows = await this.runner.rows(sql, batchParameters(this.runner.dialect, distinct, 1));
+    const live = new Set(rows.filter((row) => row.revoked_at === null).map((row) => row.id as string));
+    return ids.map((id) => !live.has(id));
   }
 }
 
