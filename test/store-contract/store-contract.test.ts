@@ -1,0 +1,267 @@
+// The store contract (src/persistence/device-grant-store.ts) checked against every implementation: the
+// TypeORM store on SQLite and on PostgreSQL, and the memory store the unit specs use. Each rule the
+// contract states is tried here, concurrent callers included, so the implementations cannot drift.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DataSource } from 'typeorm';
+import type { DeviceGrantStore } from '../../src/persistence/device-grant-store.js';
+import { buildDataSourceOptions } from '../../src/persistence/data-source-options.js';
+import { MemoryDeviceGrantStore } from '../../src/persistence/memory/memory-device-grant.store.js';
+import type { AccessTokenRecord, ClientRecord, NewGrant, RefreshTokenRecord } from '../../src/persistence/records.js';
+import { TypeOrmDeviceGrantStore } from '../../src/persistence/typeorm/typeorm-device-grant.store.js';
+import { createPostgresDatabase } from '../support/postgres.js';
+
+const options = { timeout: 60_000 };
+const T0 = Date.UTC(2026, 11, 1);
+let sequence = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++sequence}`.padEnd(36, '0').slice(0, 36);
+
+function newGrant(overrides: Partial<NewGrant> = {}): NewGrant {
+  const id = unique('g');
+  return {
+    id,
+    deviceCodeHash: unique('h'),
+    userCode: unique('U').slice(0, 16),
+    clientId: 'device',
+    scope: 'openid offline_access',
+    interval: 5,
+    createdAt: T0,
+    expiresAt: T0 + 600_000,
+    deviceName: null,
+    deviceModel: null,
+    deviceSerial: null,
+    requestIp: null,
+    requestUserAgent: null,
+    ...overrides,
+  };
+}
+
+function refreshToken(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    id: unique('r'),
+    tokenHash: unique('t'),
+    familyId: unique('f'),
+    grantId: unique('g'),
+    clientId: 'device',
+    subject: 'alice',
+    scope: 'openid',
+    createdAt: T0,
+    expiresAt: T0 + 3_600_000,
+    usedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+function accessToken(overrides: Partial<AccessTokenRecord> = {}): AccessTokenRecord {
+  return { jti: unique('a'), grantId: unique('g'), familyId: null, clientId: 'device', subject: 'alice', createdAt: T0, expiresAt: T0 + 600_000, revokedAt: null, ...overrides };
+}
+
+const CLIENT: ClientRecord = {
+  clientId: 'device',
+  name: 'Living-room TV',
+  secretHash: null,
+  previousSecretHash: null,
+  previousSecretExpiresAt: null,
+  scopes: 'openid offline_access',
+  grantTypes: 'urn:ietf:params:oauth:grant-type:device_code refresh_token',
+  accessTokenTtl: null,
+  refreshTokenTtl: null,
+  alwaysIssueRefreshToken: false,
+  disabled: false,
+  createdAt: T0,
+};
+
+/** An approved grant of alice's, as the activation page leaves it. */
+async function approvedGrant(store: DeviceGrantStore): Promise<NewGrant> {
+  const grant = newGrant();
+  assert.ok(await store.grants.issue(grant));
+  assert.ok(await store.grants.decide(grant.userCode, { status: 'approved', subject: 'alice' }, T0));
+  return grant;
+}
+
+const count = <T>(values: T[], value: T) => values.filter((v) => v === value).length;
+
+function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; close(): Promise<void> } | { skip: string }>) {
+  describe(`store contract: ${name}`, options, () => {
+    let store: DeviceGrantStore;
+    let close = async () => {};
+    let skip: string | undefined;
+    before(async () => {
+      const opened = await open();
+      if ('skip' in opened) skip = opened.skip;
+      else ({ store, close } = opened);
+      if (store) await store.clients.save(CLIENT);
+    });
+    after(() => close());
+    const it = (title: string, body: () => Promise<void>) => test(title, options, (t) => (skip ? t.skip(skip) : body()));
+
+    it('issue: a user code is taken once, whoever asks at the same time', async () => {
+      const grants = Array.from({ length: 8 }, () => newGrant({ userCode: 'SAMECODE' + name.length }));
+      const results = await Promise.all(grants.map((grant) => store.grants.issue(grant)));
+      assert.equal(count(results, true), 1);
+      const pending = await store.grants.findPendingByUserCode('SAMECODE' + name.length, T0);
+      assert.equal(pending?.status, 'pending');
+      assert.equal(await store.grants.findPendingByUserCode('SAMECODE' + name.length, T0 + 600_000), null, 'expired');
+    });
+
+    it('stampOnTimePoll: the first poll, then one per interval; of concurrent polls one', async () => {
+      const grant = newGrant();
+      await store.grants.issue(grant);
+      const poll = (at: number, clientId = 'device') => store.grants.stampOnTimePoll({ deviceCodeHash: grant.deviceCodeHash, clientId, at });
+      assert.equal(await poll(T0 + 1000, 'other'), false, 'another client');
+      assert.deepEqual(count(await Promise.all([1, 2, 3, 4].map(() => poll(T0 + 1000))), true), 1);
+      assert.equal(await poll(T0 + 5999), false, 'too early');
+      assert.equal(await poll(T0 + 6000), true);
+      assert.equal(await poll(T0 + 600_000 + 10_000), false, 'expired');
+      assert.equal(await store.grants.stampOnTimePoll({ deviceCodeHash: 'nothing', clientId: 'device', at: T0 }), false);
+    });
+
+    it('slowDown: each too-early poll grows the interval by 5 s for good, together or apart', async () => {
+      const grant = newGrant();
+      await store.grants.issue(grant);
+      const slow = (at: number) => store.grants.slowDown({ deviceCodeHash: grant.deviceCodeHash, clientId: 'device', at });
+      assert.equal(await slow(T0 + 1000), 10);
+      const together = await Promise.all([slow(T0 + 2000), slow(T0 + 2000), slow(T0 + 2000)]);
+      assert.ok(together.every((interval) => interval !== undefined && interval >= 15));
+      assert.equal((await store.grants.findByDeviceCode(grant.deviceCodeHash))?.interval, 25);
+      await store.grants.decide(grant.userCode, { status: 'denied' }, T0 + 3000);
+      assert.equal(await slow(T0 + 4000), undefined, 'a decided grant is not slowed down');
+    });
+
+    it('decide: of concurrent decisions exactly one wins', async () => {
+      const grant = newGrant();
+      await store.grants.issue(grant);
+      const results = await Promise.all([
+        store.grants.decide(grant.userCode, { status: 'approved', subject: 'alice' }, T0 + 1),
+        store.grants.decide(grant.userCode, { status: 'denied' }, T0 + 1),
+        store.grants.decide(grant.userCode, { status: 'approved', subject: 'bob' }, T0 + 1),
+      ]);
+      assert.equal(results.filter((result) => result !== null).length, 1);
+      assert.equal(await store.grants.decide(newGrant().userCode, { status: 'denied' }, T0), null, 'unknown code');
+    });
+
+    it('redeem: exactly once among concurrent polls; unredeem gives it back; a disconnected grant never', async () => {
+      const grant = await approvedGrant(store);
+      const results = await Promise.all(Array.from({ length: 6 }, () => store.grants.redeem(grant.id, T0 + 10)));
+      assert.equal(count(results, true), 1);
+      await store.grants.unredeem(grant.id);
+      assert.equal(await store.grants.redeem(grant.id, T0 + 20), true);
+      const other = await approvedGrant(store);
+      assert.ok(await store.grants.disconnect('alice', other.id, T0 + 30));
+      assert.equal(await store.grants.isDisconnected(other.id), true);
+      assert.equal(await store.grants.redeem(other.id, T0 + 40), false);
+    });
+
+    it('disconnect: only the subject\'s own, and its tokens go with it; listConnected follows', async () => {
+      const grant = await approvedGrant(store);
+      await store.grants.redeem(grant.id, T0 + 10);
+      const refresh = refreshToken({ grantId: grant.id });
+      const access = accessToken({ grantId: grant.id, familyId: refresh.familyId, createdAt: T0 + 20 });
+      await store.refreshTokens.insert(refresh);
+      await store.accessTokens.insert(access);
+      const listed = await store.grants.listConnected('alice', T0 + 30);
+      const mine = listed.find((connected) => connected.grant.id === grant.id);
+      assert.equal(mine?.clientName, 'Living-room TV');
+      assert.equal(mine?.lastUsedAt, T0 + 20);
+      assert.equal(await store.grants.disconnect('mallory', grant.id, T0 + 40), null);
+      assert.equal((await store.grants.disconnect('alice', grant.id, T0 + 40))?.id, grant.id);
+      assert.equal(await store.grants.disconnect('alice', grant.id, T0 + 50), null, 'once');
+      assert.notEqual((await store.refreshTokens.find(refresh.tokenHash))?.revokedAt, null);
+      assert.notEqual((await store.accessTokens.find(access.jti))?.revokedAt, null);
+      assert.ok(!(await store.grants.listConnected('alice', T0 + 60)).some((connected) => connected.grant.id === grant.id));
+    });
+
+    it('refreshTokens.use: of concurrent uses one rotates; a second use is reuse and takes the family down', async () => {
+      const token = refreshToken();
+      const sibling = accessToken({ familyId: token.familyId, grantId: token.grantId });
+      await store.refreshTokens.insert(token);
+      await store.accessTokens.insert(sibling);
+      const uses = await Promise.all(Array.from({ length: 4 }, () => store.refreshTokens.use(token.tokenHash, 'device', T0 + 1)));
+      assert.equal(uses.filter((use) => use.outcome === 'rotated').length, 1);
+      const refused = uses.filter((use) => use.outcome !== 'rotated').map((use) => use.outcome);
+      // The first replay takes the family down; one read after that finds the token revoked.
+      assert.ok(refused.includes('reused') && refused.every((outcome) => outcome === 'reused' || outcome === 'revoked'), refused.join());
+      assert.notEqual((await store.accessTokens.find(sibling.jti))?.revokedAt, null, 'the family\'s access tokens are revoked');
+      assert.equal(await store.refreshTokens.isRevoked(token.id), true);
+    });
+
+    it('refreshTokens.use: other client, expired, revoked and unknown change nothing; release makes it usable', async () => {
+      const token = refreshToken();
+      await store.refreshTokens.insert(token);
+      assert.equal((await store.refreshTokens.use(token.tokenHash, 'other', T0)).outcome, 'other_client');
+      assert.equal((await store.refreshTokens.use(token.tokenHash, 'device', token.expiresAt)).outcome, 'expired');
+      assert.equal((await store.refreshTokens.use('unknown-hash', 'device', T0)).outcome, 'unknown');
+      const taken = await store.refreshTokens.use(token.tokenHash, 'device', T0);
+      assert.equal(taken.outcome, 'rotated');
+      await store.refreshTokens.release(token.id);
+      assert.equal((await store.refreshTokens.use(token.tokenHash, 'device', T0 + 1)).outcome, 'rotated');
+      const revoked = refreshToken();
+      await store.refreshTokens.insert(revoked);
+      await store.refreshTokens.revokeGrant(revoked.grantId, T0);
+      assert.equal((await store.refreshTokens.use(revoked.tokenHash, 'device', T0)).outcome, 'revoked');
+    });
+
+    it('rateLimits: every failure counts, a window starts over, of concurrent lockers one locks', async () => {
+      const key = `test:ip:${name}`;
+      const counts = await Promise.all(Array.from({ length: 5 }, () => store.rateLimits.countFailure(key, T0, T0 - 60_000)));
+      assert.deepEqual(counts.map((c) => c.failures).sort(), [1, 2, 3, 4, 5]);
+      const locks = await Promise.all(Array.from({ length: 3 }, () => store.rateLimits.lock(key, T0, T0 + 60_000, 5)));
+      assert.equal(count(locks, true), 1);
+      assert.equal(await store.rateLimits.lockedUntil([key, 'test:ip:nobody']), T0 + 60_000);
+      assert.equal(await store.rateLimits.lockedUntil(['test:ip:nobody']), 0);
+      assert.deepEqual(await store.rateLimits.countFailure(key, T0 + 1, T0 - 60_000), { failures: 1, lockouts: 1 });
+      assert.equal((await store.rateLimits.countFailure(key, T0 + 120_000, T0 + 60_000)).failures, 1, 'a new window');
+    });
+
+    it('clients: an id is inserted once; delete takes its grants and tokens down', async () => {
+      const client = { ...CLIENT, clientId: `c-${name}` };
+      assert.deepEqual(await Promise.all([store.clients.insert(client), store.clients.insert(client)]).then((r) => count(r, true)), 1);
+      const pending = newGrant({ clientId: client.clientId });
+      await store.grants.issue(pending);
+      await store.refreshTokens.insert(refreshToken({ clientId: client.clientId }));
+      assert.deepEqual(await store.clients.delete(client.clientId, T0), { pendingGrants: 1, revokedGrants: 0, refreshTokens: 1, accessTokens: 0 });
+      assert.equal(await store.clients.find(client.clientId), null);
+    });
+
+    it('signing keys and secrets: the current key is never deleted; a secret is created once', async () => {
+      const key = { kid: `k-${name}`, alg: 'ES256', publicJwk: '{}', privateJwk: '{}', createdAt: T0, rotatedAt: null };
+      await store.signingKeys.insert(key);
+      await store.signingKeys.delete([key.kid]);
+      assert.ok((await store.signingKeys.list()).some((k) => k.kid === key.kid));
+      await store.signingKeys.rotate(T0 + 1);
+      await store.signingKeys.delete([key.kid]);
+      assert.ok(!(await store.signingKeys.list()).some((k) => k.kid === key.kid));
+      const values = await Promise.all(['a', 'b', 'c'].map((value) => store.secrets.insertIfAbsent('s', value, T0)));
+      assert.equal(new Set(values).size, 1);
+      assert.equal(await store.secrets.get('s'), values[0]);
+    });
+
+    it('purge: expired records go; a redeemed grant stays while its device holds a live token', async () => {
+      const kept = await approvedGrant(store);
+      await store.grants.redeem(kept.id, T0);
+      await store.refreshTokens.insert(refreshToken({ grantId: kept.id, expiresAt: T0 + 10 * 86_400_000 }));
+      const gone = newGrant();
+      await store.grants.issue(gone);
+      const now = T0 + 86_400_000;
+      await store.maintenance.purge({ now, cutoff: now - 3_600_000, batchSize: 2 });
+      assert.equal(await store.grants.findByDeviceCode(gone.deviceCodeHash), null);
+      assert.ok(await store.grants.findByDeviceCode(kept.deviceCodeHash));
+      assert.equal(await store.maintenance.ping(2000), true);
+    });
+  });
+}
+
+async function typeOrm(url: string) {
+  const dataSource = await new DataSource(buildDataSourceOptions({ url })).initialize();
+  return { store: new TypeOrmDeviceGrantStore(dataSource), close: () => dataSource.destroy() };
+}
+
+contract('memory', async () => ({ store: new MemoryDeviceGrantStore(), close: async () => {} }));
+contract('TypeORM on SQLite', () => typeOrm('sqlite::memory:'));
+contract('TypeORM on PostgreSQL', async () => {
+  const database = await createPostgresDatabase();
+  if ('skip' in database) return database;
+  const opened = await typeOrm(database.url);
+  return { store: opened.store, close: async () => (await opened.close(), await database.drop()) };
+});
