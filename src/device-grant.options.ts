@@ -1,4 +1,4 @@
-import type { ActivationOptions } from './activation/activation.options.js';
+import type { ActivationOptions, ResolvedActivationOptions } from './activation/activation.options.js';
 import type { Clock } from './clock.js';
 
 /** Characters a user code is drawn from. */
@@ -118,7 +118,7 @@ export const DEFAULT_SCOPES: Record<string, string> = {
   offline_access: 'Stay connected when you are not using it (a refresh token)',
 };
 
-/** The defaults, merged once into every options object. */
+/** Every default of the module, merged once (by `resolveOptions`) into every options object. */
 export const DEFAULT_OPTIONS = {
   userCodeCharset: 'base20' as UserCodeCharset,
   userCodeLength: 8,
@@ -127,6 +127,9 @@ export const DEFAULT_OPTIONS = {
   accessTokenTtl: 600,
   refreshTokenTtl: 30 * 24 * 3600,
   deviceDetailMaxLength: 100,
+  metrics: true,
+  activation: { sessionTtl: 3600, maxFailures: 5, failureWindow: 60, lockout: 60 },
+  housekeeping: { interval: 300, retention: 86400, batchSize: 500 } as HousekeepingOptions,
 };
 
 /** Options with every default applied and every value checked. */
@@ -145,7 +148,7 @@ export interface ResolvedDeviceGrantOptions {
   scopes: Record<string, string>;
   deviceDetailMaxLength: number;
   introspectionClients: string[];
-  activation: ActivationOptions;
+  activation: ResolvedActivationOptions;
   housekeeping: HousekeepingOptions;
   metrics: boolean;
   clock?: Clock;
@@ -239,14 +242,17 @@ export function resolveOptions(
     scopes,
     deviceDetailMaxLength: deviceDetailMaxLength(options.deviceDetailMaxLength ?? DEFAULT_OPTIONS.deviceDetailMaxLength),
     introspectionClients: [...(options.introspectionClients ?? [])],
-    activation: checkActivation(options.activation ?? {}),
-    housekeeping: checkHousekeeping({ ...DEFAULT_HOUSEKEEPING, ...(options.housekeeping ?? {}) }),
-    metrics: options.metrics ?? true,
+    activation: checkActivation({ ...DEFAULT_OPTIONS.activation, ...withoutUndefined(options.activation ?? {}) }),
+    housekeeping: checkHousekeeping({ ...DEFAULT_OPTIONS.housekeeping, ...withoutUndefined(options.housekeeping ?? {}) }),
+    metrics: options.metrics ?? DEFAULT_OPTIONS.metrics,
     clock: options.clock,
   };
 }
 
-export const DEFAULT_HOUSEKEEPING: HousekeepingOptions = { interval: 300, retention: 86400, batchSize: 500 };
+/** The keys set to a value: `{ lockout: undefined }` keeps the default, as leaving `lockout` out does. */
+function withoutUndefined<T extends object>(values: T): T {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
+}
 
 function checkHousekeeping(housekeeping: HousekeepingOptions): HousekeepingOptions {
   if (!Number.isInteger(housekeeping.interval) || housekeeping.interval < 0) {
@@ -257,16 +263,14 @@ function checkHousekeeping(housekeeping: HousekeepingOptions): HousekeepingOptio
   return housekeeping;
 }
 
-function checkActivation(activation: ActivationOptions): ActivationOptions {
+function checkActivation(activation: ResolvedActivationOptions): ResolvedActivationOptions {
   if (activation.sessionSecret !== undefined && activation.sessionSecret.length < 32) {
     throw new Error('DeviceGrantModule: activation.sessionSecret must be at least 32 characters');
   }
   if (activation.resolveUser && !activation.signInUrl) {
     throw new Error('DeviceGrantModule: activation.resolveUser needs activation.signInUrl');
   }
-  for (const name of ['sessionTtl', 'maxFailures', 'failureWindow', 'lockout'] as const) {
-    if (activation[name] !== undefined) positiveInteger(`activation.${name}`, activation[name]!);
-  }
+  for (const name of ['sessionTtl', 'maxFailures', 'failureWindow', 'lockout'] as const) positiveInteger(`activation.${name}`, activation[name]);
   return activation;
 }
 

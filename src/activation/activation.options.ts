@@ -45,12 +45,8 @@ export interface ActivationOptions {
   renderers?: Partial<ActivationRenderers>;
 }
 
-export const DEFAULT_ACTIVATION_OPTIONS = {
-  sessionTtl: 3600,
-  maxFailures: 5,
-  failureWindow: 60,
-  lockout: 60,
-};
+/** The activation options with their defaults (`DEFAULT_OPTIONS.activation`) applied. */
+export type ResolvedActivationOptions = ActivationOptions & Required<Pick<ActivationOptions, 'sessionTtl' | 'maxFailures' | 'failureWindow' | 'lockout'>>;
 
 /** Default mapping of a passport user to the person the pages know. */
 export function defaultActivationUser(user: any): ActivationUser {

@@ -6,7 +6,6 @@ import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import { DeviceGrantMetrics } from '../observability/device-grant-metrics.service.js';
-import { DEFAULT_ACTIVATION_OPTIONS } from './activation.options.js';
 
 const MAX_LOCKOUT_MS = 24 * 3600 * 1000;
 
@@ -29,7 +28,7 @@ export class RateLimitService {
     private readonly metrics: DeviceGrantMetrics,
     private readonly events: DeviceGrantEvents,
   ) {
-    const activation = { ...DEFAULT_ACTIVATION_OPTIONS, ...options.activation };
+    const activation = options.activation;
     this.maxFailures = activation.maxFailures;
     this.windowMs = activation.failureWindow * 1000;
     this.lockoutMs = activation.lockout * 1000;

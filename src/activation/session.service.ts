@@ -6,7 +6,6 @@ import { randomToken, safeEqual } from '../crypto/secrets.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
-import { DEFAULT_ACTIVATION_OPTIONS } from './activation.options.js';
 
 /** What the browser session holds, encrypted in its cookie. */
 export interface BrowserSession {
@@ -82,7 +81,7 @@ export class SessionService {
   }
 
   signIn(session: BrowserSession, user: { id: string; name: string }): BrowserSession {
-    const ttl = this.options.activation.sessionTtl ?? DEFAULT_ACTIVATION_OPTIONS.sessionTtl;
+    const ttl = this.options.activation.sessionTtl;
     return { ...this.renew(session), sub: user.id, name: user.name, authExp: this.clock.now() + ttl * 1000 };
   }
 
