@@ -1,5 +1,6 @@
 import type { ActivationOptions, ResolvedActivationOptions } from './activation/activation.options.js';
 import type { Clock } from './clock.js';
+import { isScopeToken } from './scopes/scope.js';
 
 /** Characters a user code is drawn from. */
 export type UserCodeCharset = 'base20' | 'digits';
@@ -220,7 +221,7 @@ export function resolveOptions(
 
   const scopes = options.scopes ?? DEFAULT_SCOPES;
   for (const scope of Object.keys(scopes)) {
-    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) throw new Error(`DeviceGrantModule: invalid scope name ${scope}`);
+    if (!isScopeToken(scope)) throw new Error(`DeviceGrantModule: invalid scope name ${scope}`);
   }
   const issuer = options.issuer;
   const expectedMetadata = '/.well-known/oauth-authorization-server' + issuerUrl.pathname.replace(/\/+$/, '');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../clock.js';
+import { newClientRecord } from '../clients/client-record.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { hashSecret, randomToken } from '../crypto/secrets.js';
@@ -119,20 +120,10 @@ export class ClientAdminService {
     const refreshTokenTtl = checkTtl('refresh-token lifetime', input.refreshTokenTtl, MAX_REFRESH_TOKEN_TTL);
     const clientId = input.clientId === undefined ? randomBytes(16).toString('hex') : checkClientId(input.clientId);
     const secret = input.type === 'confidential' ? randomToken() : undefined;
-    const row: ClientRecord = {
-      clientId,
-      name,
-      secretHash: secret ? await hashSecret(secret) : null,
-      previousSecretHash: null,
-      previousSecretExpiresAt: null,
-      scopes: scopes.join(' '),
-      grantTypes: grantTypes.join(' '),
-      accessTokenTtl: accessTokenTtl ?? null,
-      refreshTokenTtl: refreshTokenTtl ?? null,
-      alwaysIssueRefreshToken: false,
-      disabled: false,
-      createdAt: this.clock.now(),
-    };
+    const row = newClientRecord(
+      { clientId, name, secretHash: secret ? await hashSecret(secret) : null, scopes, grantTypes, accessTokenTtl, refreshTokenTtl },
+      this.clock.now(),
+    );
     if (!(await this.store.clients.insert(row))) throw duplicate(clientId);
     this.clientService.forget(clientId);
     return { client: summarize(row), secret };

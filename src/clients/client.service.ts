@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../clock.js';
 import { dummySecretHash, hashSecret, verifySecret } from '../crypto/secrets.js';
 import type { OAuthHttpRequest } from '../http/form-params.js';
-import type { FormParams } from '../http/form-params.js';
+import { decodeFormComponent, type FormParams } from '../http/form-params.js';
+import { newClientRecord } from './client-record.js';
 import { InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient } from '../oauth-errors/oauth-error.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import type { ClientRecord } from '../persistence/records.js';
@@ -130,23 +131,12 @@ export class ClientService {
     const existing = await this.store.clients.find(registration.clientId);
     const keepHash =
       existing?.secretHash && registration.secret && (await verifySecret(registration.secret, existing.secretHash));
-    const client: ClientRecord = {
-      clientId: registration.clientId,
-      name: registration.name,
-      secretHash: registration.secret
-        ? keepHash
-          ? existing!.secretHash
-          : await hashSecret(registration.secret)
-        : null,
+    const secretHash = !registration.secret ? null : keepHash ? existing!.secretHash : await hashSecret(registration.secret);
+    const client = {
+      ...newClientRecord({ ...registration, secretHash }, existing?.createdAt ?? this.clock.now()),
+      // Re-registering (seeding at every start) keeps a rotation's grace period running.
       previousSecretHash: existing?.previousSecretHash ?? null,
       previousSecretExpiresAt: existing?.previousSecretExpiresAt ?? null,
-      scopes: registration.scopes.join(' '),
-      grantTypes: registration.grantTypes.join(' '),
-      accessTokenTtl: registration.accessTokenTtl ?? null,
-      refreshTokenTtl: registration.refreshTokenTtl ?? null,
-      alwaysIssueRefreshToken: registration.alwaysIssueRefreshToken ?? false,
-      disabled: false,
-      createdAt: existing?.createdAt ?? this.clock.now(),
     };
     await this.store.clients.save(client);
     this.cache.delete(registration.clientId);
@@ -200,7 +190,8 @@ export class ClientService {
 
 /**
  * Reads `client_secret_basic` or `client_secret_post` or a bare `client_id`; refuses two methods at
- * once. Basic credentials are form-urlencoded before base64, so they are decoded twice.
+ * once. Basic credentials are form-urlencoded before base64, so they are decoded twice (the same
+ * strict form decoding as the body's).
  * @see RFC 6749 §2.3.1
  */
 function readCredentials(request: OAuthHttpRequest, params: FormParams): PresentedCredentials {
@@ -210,14 +201,14 @@ function readCredentials(request: OAuthHttpRequest, params: FormParams): Present
   if (header !== undefined) {
     const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
     if (!match) throw new InvalidClient('the Authorization header is not valid Basic credentials');
-    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    const decoded = Buffer.from(match[1], 'base64').toString('latin1');
     const colon = decoded.indexOf(':');
     if (colon < 0) throw new InvalidClient('the Authorization header is not valid Basic credentials');
     let clientId: string;
     let secret: string;
     try {
-      clientId = formDecode(decoded.slice(0, colon));
-      secret = formDecode(decoded.slice(colon + 1));
+      clientId = decodeFormComponent(decoded.slice(0, colon));
+      secret = decodeFormComponent(decoded.slice(colon + 1));
     } catch {
       throw new InvalidClient('the Authorization header is not valid Basic credentials');
     }
@@ -237,10 +228,6 @@ function readCredentials(request: OAuthHttpRequest, params: FormParams): Present
 function basicHeaderOf(request: OAuthHttpRequest): string | undefined {
   const header = request.headers.authorization;
   return typeof header === 'string' && header !== '' ? header : undefined;
-}
-
-function formDecode(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
 /** A client's grant types and scopes as sets, parsed once per client record (records are cached). */

@@ -1,4 +1,5 @@
 import { isAscii } from 'node:buffer';
+import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { InvalidRequest } from '../oauth-errors/oauth-error.js';
 
 /** The parts of an HTTP request the OAuth endpoints read; both the Express and the Fastify request fit. */
@@ -103,7 +104,7 @@ function isFormContentType(header: string | string[] | undefined): boolean {
  * is looked up rather than done again each time.
  */
 const ESCAPED_GRANT_TYPES = new Map(
-  ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'].map((grantType) => [encodeURIComponent(grantType), grantType]),
+  [DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE].map((grantType) => [encodeURIComponent(grantType), grantType]),
 );
 
 /**
@@ -123,8 +124,11 @@ function decodeAsciiComponent(component: string): string {
   }
 }
 
-/** One `application/x-www-form-urlencoded` name or value: `+` is a space, `%XX` a byte, the bytes UTF-8. */
-function decodeFormComponent(latin1: string): string {
+/**
+ * One `application/x-www-form-urlencoded` name or value, given as bytes (a latin1 string): `+` is a
+ * space, `%XX` a byte, the bytes UTF-8. `invalid_request` for malformed escapes or invalid UTF-8.
+ */
+export function decodeFormComponent(latin1: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < latin1.length; i++) {
     const char = latin1.charCodeAt(i);
@@ -146,12 +150,4 @@ function decodeFormComponent(latin1: string): string {
 /** A parameter name safe to echo in an error description. */
 function printable(name: string): string {
   return name.replace(/[^\x20-\x7E]/g, '?').slice(0, 40);
-}
-
-/**
- * Checks a value against a pattern and a maximum length; `invalid_request` naming the parameter otherwise.
- */
-export function checkValue(name: string, value: string, pattern: RegExp, maxLength: number): string {
-  if (value.length > maxLength || !pattern.test(value)) throw new InvalidRequest(`parameter ${name} is malformed`);
-  return value;
 }

@@ -12,7 +12,7 @@ export type GrantOutcome = 'requested' | 'approved' | 'denied' | 'expired' | 're
  * (`authorization_pending`, `slow_down`, `access_denied`, `expired_token`, `invalid_grant`, …).
  * @see RFC 8628 §3.5
  */
-export type PollAnswer = 'success' | string;
+export type PollOutcome = 'success' | string;
 
 /** Grant types as metric labels (the device-code URN shortened). */
 export type IssuedGrantType = 'device_code' | 'refresh_token';
@@ -76,7 +76,7 @@ export class DeviceGrantMetrics {
     if (this.enabled) this.grants.inc(outcome);
   }
 
-  pollAnswered(answer: PollAnswer): void {
+  pollAnswered(answer: PollOutcome): void {
     if (this.enabled) this.polls.inc(answer);
   }
 

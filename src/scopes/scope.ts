@@ -2,6 +2,11 @@ import { InvalidScope } from '../oauth-errors/oauth-error.js';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
+/** Whether a string is one scope token: printable ASCII without space, `"` or `\\`. @see RFC 6749 §3.3 */
+export function isScopeToken(value: string): boolean {
+  return SCOPE_TOKEN.test(value);
+}
+
 /**
  * The scopes in a `scope` parameter: space-delimited case-sensitive tokens, order irrelevant,
  * duplicates collapsed. `invalid_scope` for a malformed value.
@@ -11,7 +16,7 @@ export function parseScope(value: string | undefined): string[] {
   if (value === undefined) return [];
   if (value.length > 1000) throw new InvalidScope('scope is too long');
   const scopes = value.split(' ');
-  if (scopes.some((scope) => !SCOPE_TOKEN.test(scope))) throw new InvalidScope('scope is malformed');
+  if (!scopes.every(isScopeToken)) throw new InvalidScope('scope is malformed');
   return [...new Set(scopes)];
 }
 
