@@ -24,6 +24,7 @@ export {
 } from './admin/client-admin.service.js';
 export { ClientAdminError } from './admin/client-admin.errors.js';
 export { runAdminCli, ADMIN_EXIT, ADMIN_USAGE, type AdminCliOutput } from './admin/admin-cli.js';
+export { DeviceGrantAdminModule, type DeviceGrantAdminConfig } from './admin/device-grant-admin.module.js';
 export { DeviceGrantMetrics, type GrantOutcome, type IssuedGrantType, type PollOutcome } from './observability/device-grant-metrics.service.js';
 export { HealthService } from './observability/health.service.js';
 export { ConnectionDrainService } from './shutdown/connection-drain.service.js';

@@ -23,9 +23,10 @@ export interface DemoConfig {
   clock?: Clock;
   /** Seconds between polls (default 5); scale-out tests shorten it. */
   pollingInterval?: number;
-  /** Seed the demo clients and user at start. Default true; the admin CLI turns it off (seeding would re-enable a disabled demo client). */
-  seed?: boolean;
 }
+
+/** The scopes the demo server knows (the admin CLI checks new clients' scopes against them). */
+export const DEMO_SCOPES: Record<string, string> = { ...DEFAULT_SCOPES, 'telemetry:write': 'Send measurements from the device' };
 
 /** The demo server: the module on a database, with demo clients and a demo user. */
 @Module({})
@@ -46,7 +47,7 @@ export class DemoAppModule {
         TypeOrmModule.forFeature([DemoUserEntity]),
         DeviceGrantModule.forRoot({
           issuer: config.issuer,
-          scopes: { ...DEFAULT_SCOPES, 'telemetry:write': 'Send measurements from the device' },
+          scopes: DEMO_SCOPES,
           clock: config.clock,
           pollingInterval: config.pollingInterval,
           introspectionClients: [DEMO_CREDENTIALS.resourceServerClientId],
@@ -56,7 +57,7 @@ export class DemoAppModule {
         DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock }),
       ],
       controllers: [DemoApiController],
-      providers: [...(config.seed === false ? [] : [DemoSeedService]), DemoUsersService, DemoLocalStrategy, ConnectionDrainService, DemoEventLogService],
+      providers: [DemoSeedService, DemoUsersService, DemoLocalStrategy, ConnectionDrainService, DemoEventLogService],
     };
   }
 }
