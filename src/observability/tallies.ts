@@ -25,8 +25,8 @@ interface RegistryMetric {
 /**
  * Counters and histograms for the endpoints every device calls every few seconds, read through a
  * prom-client registry like any other metric. prom-client's own `inc()` and `observe()` validate and
- * hash their label object on every call, which was most of the metrics' cost in a poll's CPU profile
- * (about 6% of a poll); here a series is found by the label values joined into one key, and counting
+ * hash their label object on every call, which was most of the metrics' cost in a poll's CPU profile;
+ * here a series is found by the label values joined into one key, and counting
  * only adds to numbers. Label values must come from a small fixed set, as with any Prometheus label.
  */
 abstract class Tally<S extends { labels: Labels }> implements RegistryMetric {

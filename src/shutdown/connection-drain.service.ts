@@ -13,8 +13,7 @@ import { HttpAdapterHost } from '@nestjs/core';
  *
  * It keeps the open connections, not the requests: a connection lives for many requests, while
  * putting every response into a long-lived set (and a `close` listener on each) kept each one alive
- * long enough to be promoted out of V8's young generation (155 MB in a 10 s poll run; the garbage
- * collector's share of the poll's CPU profile went from 12.8% to 3.5% without it). A connection's
+ * long enough to be promoted out of V8's young generation (bench/RESULTS.md has the profile). A connection's
  * response in flight is Node's `socket._httpMessage`, the field http-terminator reads for the same
  * purpose.
  */

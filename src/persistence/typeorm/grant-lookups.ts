@@ -13,8 +13,8 @@ const MAX_BATCH = 256;
  * Reads the grant of a poll that was not stamped as on time, by its device-code key, with fixed SQL
  * (no query building or entity mapping). The reads that arrive together share one statement, as the
  * writes do (see `GroupCommit`): a device hammering the endpoint sends many polls of one code at once,
- * and one statement per poll (on PostgreSQL a round trip each) cost more than the answer. Batched,
- * the hammered workload ran 2.3× as fast on SQLite and 1.7× on PostgreSQL.
+ * and one statement per poll (on PostgreSQL a round trip each) cost more than the answer
+ * (bench/RESULTS.md has the measurements).
  */
 export class GrantLookups {
   private readonly batches: GroupCommit<string, PolledGrant | null>;

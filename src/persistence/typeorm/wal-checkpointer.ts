@@ -2,15 +2,14 @@ import sqlite3 from 'sqlite3';
 
 /**
  * WAL frames (pages) at which the checkpointer briefly holds the connection's statements so that the
- * log can start over from its beginning: 4,000 frames are 16 MB with 4 KiB pages. A larger log lets
- * a page written many times between checkpoints be copied into the database file once; the measured
- * insert cost kept falling up to about this size.
+ * log can start over from its beginning (16 MB with 4 KiB pages). A larger log lets a page written
+ * many times between checkpoints be copied into the database file once (bench/RESULTS.md, round 3).
  */
 const RESTART_FRAMES = 4_000;
 /**
  * Pause between checkpoints while the log grows (ms). A page written many times between two passes is
- * copied once; passes every 25 ms copied the same hot pages so often that they cost more CPU than
- * SQLite's own checkpoints, while 200 ms ran issuance about 20% faster than those.
+ * copied once; much shorter pauses copied the same hot pages so often that they cost more CPU than
+ * SQLite's own checkpoints (bench/RESULTS.md, round 3).
  */
 const BUSY_PAUSE_MS = 200;
 /** Pause between checkpoints while the log does not grow (ms). */
@@ -97,7 +96,7 @@ interface CheckpointResult {
  * By default SQLite checkpoints inside the commit that grows the log past 1,000 pages: that commit's
  * statement, and with it every statement queued on the connection, waits while the pages are copied
  * into the database file and the file is synced. Under a steady stream of writes this was the largest
- * wait of an issuance (with checkpoints switched off, the same load ran 45% faster at half the p99).
+ * wait of an issuance (bench/RESULTS.md, round 3).
  * Here the main connection's automatic checkpoints are off and this connection copies pages with
  * `PASSIVE` checkpoints, which never block readers or writers, on a thread of its own.
  *
