@@ -4,7 +4,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActivationController } from './activation/activation.controller.js';
 import { DevicesController } from './activation/devices.controller.js';
 import { ClientAdminService } from './admin/client-admin.service.js';
-import { ActivationService } from './activation/activation.service.js';
+import { ActivationFlowService } from './activation/activation-flow.service.js';
+import { ActivationPages } from './activation/activation-pages.service.js';
+import { DevicesPageService } from './activation/devices-page.service.js';
+import { SignInService } from './activation/sign-in.service.js';
 import { RateLimitService } from './activation/rate-limit.service.js';
 import { SessionService } from './activation/session.service.js';
 import { CLOCK, systemClock } from './clock.js';
@@ -110,7 +113,10 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       GrantManagementService,
       SessionService,
       RateLimitService,
-      ActivationService,
+      ActivationPages,
+      SignInService,
+      ActivationFlowService,
+      DevicesPageService,
       HousekeepingService,
       DeviceGrantEvents,
       DeviceGrantMetrics,
@@ -135,7 +141,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         mountAt(MetricsController, routes.metrics),
       ],
       providers: [...(definition.providers ?? []), ...providers],
-      exports: [DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService, DeviceGrantMetrics, ClientAdminService],
+      exports: [DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationPages, SignInService, ActivationFlowService, DevicesPageService, DeviceGrantMetrics, ClientAdminService],
     };
   }
 }

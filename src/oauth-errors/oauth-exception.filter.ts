@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Inject, Injectable, Logger, forwar
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { ActivationService } from '../activation/activation.service.js';
+import { ActivationPages } from '../activation/activation-pages.service.js';
 import { sendPageResult } from '../activation/page-response.js';
 import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError } from './oauth-error.js';
 
@@ -48,7 +48,7 @@ export class OAuthExceptionFilter extends BaseExceptionFilter {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
-    @Inject(forwardRef(() => ActivationService)) private readonly activation: ActivationService,
+    @Inject(forwardRef(() => ActivationPages)) private readonly activation: ActivationPages,
   ) {
     super(adapterHost.httpAdapter);
     this.pagePrefixes = [options.routes.verification, options.routes.devices];
