@@ -1,7 +1,7 @@
 import { Controller, Module, UseInterceptors, type DynamicModule, type Provider, type Type } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActivationController } from './activation/activation.controller.js';
+import { ActivationExceptionFilter } from './activation/activation-exception.filter.js';
 import { DevicesController } from './activation/devices.controller.js';
 import { ClientAdminService } from './admin/client-admin.service.js';
 import { ActivationFlowService } from './activation/activation-flow.service.js';
@@ -26,6 +26,7 @@ import { resolveOptions, resolveRoutes, type DeviceGrantModuleOptions, type Devi
 import { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
 import { DeviceGrantService } from './grants/device-grant.service.js';
 import { GrantManagementService } from './grants/grant-management.service.js';
+import { BeforeHandlerErrors } from './http/before-handler-errors.js';
 import { OAuthResponder } from './http/oauth-responder.js';
 import { IntrospectionController } from './introspection/introspection.controller.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
@@ -97,7 +98,8 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         inject: [DEVICE_GRANT_MODULE_OPTIONS],
       },
       OAuthExceptionFilter,
-      { provide: APP_FILTER, useExisting: OAuthExceptionFilter },
+      ActivationExceptionFilter,
+      BeforeHandlerErrors,
       ClientService,
       DeviceAuthorizationService,
       DeviceGrantService,

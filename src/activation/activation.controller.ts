@@ -1,6 +1,6 @@
 import { Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { OAuthExceptionFilter } from '../oauth-errors/oauth-exception.filter.js';
+import { ActivationExceptionFilter } from './activation-exception.filter.js';
 import { ActivationFlowService } from './activation-flow.service.js';
 import { ActivationPages } from './activation-pages.service.js';
 import type { PageRequest } from './page-request.js';
@@ -11,7 +11,7 @@ import { SignInService } from './sign-in.service.js';
  * The verification pages at `verification_uri` (default `/activate`). Mounted by `DeviceGrantModule`.
  * @see RFC 8628 §3.3
  */
-@UseFilters(OAuthExceptionFilter)
+@UseFilters(ActivationExceptionFilter)
 export class ActivationController {
   constructor(
     @Inject(ActivationFlowService) private readonly flow: ActivationFlowService,

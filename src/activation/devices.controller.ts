@@ -1,12 +1,12 @@
 import { Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { OAuthExceptionFilter } from '../oauth-errors/oauth-exception.filter.js';
+import { ActivationExceptionFilter } from './activation-exception.filter.js';
 import { DevicesPageService } from './devices-page.service.js';
 import type { PageRequest } from './page-request.js';
 import { sendPageResult } from './page-response.js';
 
 /** The page where a signed-in person sees the devices they approved and disconnects one (default `/devices`). */
-@UseFilters(OAuthExceptionFilter)
+@UseFilters(ActivationExceptionFilter)
 export class DevicesController {
   constructor(
     @Inject(DevicesPageService) private readonly devices: DevicesPageService,
