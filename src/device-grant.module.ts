@@ -1,11 +1,14 @@
 import { Controller, Module, UseInterceptors, type DynamicModule, type Provider, type Type } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ActivationController } from './activation/activation.controller.js';
+import { ActivationExceptionFilter } from './activation/activation-exception.filter.js';
 import { DevicesController } from './activation/devices.controller.js';
 import { ClientAdminService } from './admin/client-admin.service.js';
-import { ActivationService } from './activation/activation.service.js';
+import { ActivationFlowService } from './activation/activation-flow.service.js';
+import { ActivationPages } from './activation/activation-pages.service.js';
+import { DevicesPageService } from './activation/devices-page.service.js';
+import { SignInService } from './activation/sign-in.service.js';
 import { RateLimitService } from './activation/rate-limit.service.js';
 import { SessionService } from './activation/session.service.js';
 import { CLOCK, systemClock } from './clock.js';
@@ -24,6 +27,7 @@ import { resolveOptions, resolveRoutes, type DeviceGrantModuleOptions, type Devi
 import { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
 import { DeviceGrantService } from './grants/device-grant.service.js';
 import { GrantManagementService } from './grants/grant-management.service.js';
+import { BeforeHandlerErrors } from './before-handler-errors.js';
 import { OAuthResponder } from './http/oauth-responder.js';
 import { IntrospectionController } from './introspection/introspection.controller.js';
 import { IntrospectionService } from './introspection/introspection.service.js';
@@ -102,7 +106,8 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         inject: [getDataSourceToken()],
       },
       OAuthExceptionFilter,
-      { provide: APP_FILTER, useExisting: OAuthExceptionFilter },
+      ActivationExceptionFilter,
+      BeforeHandlerErrors,
       ClientService,
       DeviceAuthorizationService,
       DeviceGrantService,
@@ -118,7 +123,10 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       GrantManagementService,
       SessionService,
       RateLimitService,
-      ActivationService,
+      ActivationPages,
+      SignInService,
+      ActivationFlowService,
+      DevicesPageService,
       HousekeepingService,
       DeviceGrantEvents,
       DeviceGrantMetrics,
@@ -143,7 +151,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         mountAt(MetricsController, routes.metrics),
       ],
       providers: [...(definition.providers ?? []), ...providers],
-      exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationService, DeviceGrantMetrics, ClientAdminService],
+      exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationPages, SignInService, ActivationFlowService, DevicesPageService, DeviceGrantMetrics, ClientAdminService],
     };
   }
 }

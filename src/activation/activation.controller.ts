@@ -1,58 +1,63 @@
 import { Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { OAuthExceptionFilter } from '../oauth-errors/oauth-exception.filter.js';
-import { ActivationService, type PageRequest } from './activation.service.js';
+import { ActivationExceptionFilter } from './activation-exception.filter.js';
+import { ActivationFlowService } from './activation-flow.service.js';
+import { ActivationPages } from './activation-pages.service.js';
+import type { PageRequest } from './page-request.js';
 import { sendPageResult, type PageResult } from './page-response.js';
+import { SignInService } from './sign-in.service.js';
 
 /**
  * The verification pages at `verification_uri` (default `/activate`). Mounted by `DeviceGrantModule`.
  * @see RFC 8628 §3.3
  */
-@UseFilters(OAuthExceptionFilter)
+@UseFilters(ActivationExceptionFilter)
 export class ActivationController {
   constructor(
-    @Inject(ActivationService) private readonly activation: ActivationService,
+    @Inject(ActivationFlowService) private readonly flow: ActivationFlowService,
+    @Inject(SignInService) private readonly signInBridge: SignInService,
+    @Inject(ActivationPages) private readonly pages: ActivationPages,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   @Get()
   async start(@Req() request: PageRequest, @Res() response: unknown): Promise<void> {
-    this.send(response, await this.activation.start(request));
+    this.send(response, await this.flow.start(request));
   }
 
   @Post()
   async submitCode(@Req() request: PageRequest, @Res() response: unknown): Promise<void> {
-    this.send(response, await this.activation.submitCode(request));
+    this.send(response, await this.flow.submitCode(request));
   }
 
   @Get('confirm')
   async confirm(@Req() request: PageRequest, @Res() response: unknown): Promise<void> {
-    this.send(response, await this.activation.confirm(request));
+    this.send(response, await this.flow.confirm(request));
   }
 
   @Post('sign-in')
   async signIn(@Req() request: PageRequest, @Res() response: unknown): Promise<void> {
-    this.send(response, await this.activation.signIn(request));
+    this.send(response, await this.signInBridge.signIn(request));
   }
 
   @Post('decision')
   async decide(@Req() request: PageRequest, @Res() response: unknown): Promise<void> {
-    this.send(response, await this.activation.decide(request));
+    this.send(response, await this.flow.decide(request));
   }
 
   @Post('sign-out')
   async signOut(@Req() request: PageRequest, @Res() response: unknown): Promise<void> {
-    this.send(response, await this.activation.signOut(request));
+    this.send(response, await this.signInBridge.signOut(request));
   }
 
   @Get('qr')
   async qr(@Req() request: PageRequest, @Res() response: unknown): Promise<void> {
-    this.send(response, await this.activation.qr(request));
+    this.send(response, await this.flow.qr(request));
   }
 
   @Get('style.css')
   stylesheet(@Res() response: unknown): void {
-    this.send(response, this.activation.stylesheet());
+    this.send(response, this.pages.stylesheet());
   }
 
   private send(response: unknown, result: PageResult): void {

@@ -102,7 +102,12 @@ ${body}
 
 function userBar(user: NonNullable<PageView['user']>, m: ActivationMessages): SafeHtml {
   return html`<div class="user"><span>${fill(m.signedInAs, { name: user.name })}</span>
-<form method="post" action="${user.signOutAction}"><input type="hidden" name="csrf" value="${user.csrf}"><button type="submit" class="secondary">${m.signOut}</button></form></div>`;
+<form method="post" action="${user.signOutAction}">${hidden('csrf', user.csrf)}<button type="submit" class="secondary">${m.signOut}</button></form></div>`;
+}
+
+/** A hidden form field; every form's CSRF token travels in one (`hidden('csrf', token)`). */
+function hidden(name: string, value: string): SafeHtml {
+  return html`<input type="hidden" name="${name}" value="${value}">`;
 }
 
 function alert(message: string | undefined): SafeHtml | '' {
@@ -129,7 +134,7 @@ export const DEFAULT_RENDERERS: ActivationRenderers = {
 ${alert(view.error)}
 ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
 <form method="post" action="${view.action}">
-<input type="hidden" name="csrf" value="${view.csrf}">
+${hidden('csrf', view.csrf)}
 <label for="user_code">${m.userCodeLabel}</label>
 <input type="text" id="user_code" name="user_code" class="code" value="${view.userCode ?? ''}" autocomplete="off" autocapitalize="characters" spellcheck="false" inputmode="text" maxlength="32" required autofocus aria-describedby="user_code_hint">
 <p class="hint" id="user_code_hint">${m.userCodeHint}</p>
@@ -148,8 +153,8 @@ ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
 ${view.userCode ? html`<span class="usercode" aria-label="${m.userCodeLabel}">${view.userCode}</span>` : ''}
 ${alert(view.error)}
 <form method="post" action="${view.action}">
-<input type="hidden" name="csrf" value="${view.csrf}">
-${view.next ? html`<input type="hidden" name="next" value="${view.next}">` : ''}
+${hidden('csrf', view.csrf)}
+${view.next ? hidden('next', view.next) : ''}
 <label for="username">${m.username}</label>
 <input type="text" id="username" name="username" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
 <label for="password">${m.password}</label>
@@ -191,8 +196,8 @@ ${view.scopes.length
 <p>${fill(m.expiresIn, { minutes: view.expiresInMinutes })}</p>
 <p class="warning" role="note">${m.phishingWarning}</p>
 <form method="post" action="${view.action}">
-<input type="hidden" name="csrf" value="${view.csrf}">
-<input type="hidden" name="user_code" value="${view.userCode}">
+${hidden('csrf', view.csrf)}
+${hidden('user_code', view.userCode)}
 <div class="actions">
 <button type="submit" name="decision" value="approve">${m.approve}</button>
 <button type="submit" name="decision" value="deny" class="danger">${m.deny}</button>
@@ -245,8 +250,8 @@ ${view.devices.length
 <dt>${m.lastUsed}</dt><dd>${when(device.lastUsedAt)}</dd>
 </dl>
 <form method="post" action="${view.action}">
-<input type="hidden" name="csrf" value="${view.csrf}">
-<input type="hidden" name="grant_id" value="${device.grantId}">
+${hidden('csrf', view.csrf)}
+${hidden('grant_id', device.grantId)}
 <button type="submit" class="danger" aria-label="${m.disconnect}: ${device.deviceName ?? device.clientName}">${m.disconnect}</button>
 </form>
 </li>`,

@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import passport from 'passport';
+import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { DeviceGrantService } from '../grants/device-grant.service.js';
+import type { GrantRecord } from '../persistence/records.js';
+import { ActivationPages } from './activation-pages.service.js';
+import { defaultActivationUser, type ActivationUser } from './activation.options.js';
+import { readPostedForm } from './csrf.js';
+import { fill } from './messages.js';
+import { clientIp, type PageRequest } from './page-request.js';
+import type { PageResult } from './page-response.js';
+import { RateLimitService } from './rate-limit.service.js';
+import { SessionService, type BrowserSession } from './session.service.js';
+
+/** Sign-in failures allowed per client IP per window (more than code entries: people mistype passwords). */
+const SIGN_IN_FAILURES = 10;
+
+/**
+ * The sign-in bridge: the built-in form checked by the configured passport strategy, sign-out, or,
+ * with `resolveUser`, a redirect to the application's own sign-in.
+ */
+@Injectable()
+export class SignInService {
+  constructor(
+    private readonly grants: DeviceGrantService,
+    private readonly sessions: SessionService,
+    private readonly limits: RateLimitService,
+    private readonly pages: ActivationPages,
+    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
+  ) {}
+
+  /**
+   * The answer when a page needs someone signed in and nobody is: the application's sign-in
+   * (`resolveUser`) or the sign-in form, coming back to the code being confirmed (`grant`) or, when
+   * there is none, to the devices page.
+   */
+  async required(request: PageRequest, session: BrowserSession, grant: GrantRecord | null): Promise<PageResult> {
+    const toDevices = grant === null;
+    if (this.options.activation.resolveUser) {
+      const returnTo = toDevices ? endpointUrl(this.options, this.options.routes.devices) : `${endpointUrl(this.options, this.pages.base)}/confirm`;
+      return { kind: 'redirect', location: `${this.options.activation.signInUrl}?return_to=${encodeURIComponent(returnTo)}` };
+    }
+    return this.pages.signIn(request, session, grant, 200, { toDevices });
+  }
+
+  /**
+   * `POST /activate/sign-in`: checks the credentials through the configured passport strategy, then
+   * goes on to the code being confirmed, or to the devices page when that is where the person came from.
+   */
+  async signIn(request: PageRequest): Promise<PageResult> {
+    const { session, form } = await readPostedForm(this.sessions, request);
+    if (!form) return this.pages.sessionExpired(request, session);
+    const m = this.pages.messages(request);
+    const toDevices = form.get('next') === 'devices';
+    const grant = session.code ? await this.grants.findPending(session.code) : null;
+    if (!grant && !toDevices) return this.pages.codeEntry(request, { ...session, code: undefined }, 400, m.unknownCode);
+    const ipKey = [`signin:ip:${clientIp(request)}`];
+    const locked = await this.limits.lockedFor(ipKey);
+    if (locked > 0) {
+      return this.pages.signIn(request, session, grant, 429, { error: fill(m.lockedOut, { minutes: Math.ceil(locked / 60000) }), toDevices });
+    }
+    const username = form.get('username') ?? '';
+    const user = await this.authenticate(username, form.get('password') ?? '');
+    if (!user) {
+      await this.limits.fail(ipKey, SIGN_IN_FAILURES);
+      return this.pages.signIn(request, session, grant, 401, { error: m.wrongCredentials, username, toDevices });
+    }
+    const signedIn = this.sessions.signIn(session, user);
+    const location = toDevices ? this.options.routes.devices : `${this.pages.base}/confirm`;
+    return { kind: 'redirect', location, cookie: await this.sessions.cookie(signedIn) };
+  }
+
+  /** `POST /activate/sign-out`. */
+  async signOut(request: PageRequest): Promise<PageResult> {
+    const { session, form } = await readPostedForm(this.sessions, request);
+    if (!form) return this.pages.sessionExpired(request, session);
+    return { kind: 'redirect', location: this.pages.base, cookie: await this.sessions.cookie(this.sessions.signOut(session)) };
+  }
+
+  /** Runs the configured passport strategy on the sign-in form's fields. */
+  private authenticate(username: string, password: string): Promise<ActivationUser | null> {
+    const strategy = this.options.activation.passportStrategy;
+    if (!strategy || !username || !password) return Promise.resolve(null);
+    const toUser = this.options.activation.toActivationUser ?? defaultActivationUser;
+    return new Promise((resolve, reject) => {
+      // passport-style strategies read req.body / req.query; give them only the form's fields.
+      const req = { body: { username, password }, query: {}, headers: {} };
+      const res = {};
+      passport.authenticate(strategy, { session: false }, (error: unknown, user: unknown) => {
+        if (error) return reject(error);
+        if (!user) return resolve(null);
+        const mapped = toUser(user);
+        resolve(mapped.id ? mapped : null);
+      })(req, res, (error: unknown) => (error ? reject(error) : resolve(null)));
+    });
+  }
+}
