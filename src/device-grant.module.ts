@@ -37,6 +37,7 @@ import { HealthController } from './observability/health.controller.js';
 import { HealthService } from './observability/health.service.js';
 import { MetricsController } from './observability/metrics.controller.js';
 import { MetricsInterceptor } from './observability/metrics.interceptor.js';
+import { MetricsListener } from './observability/metrics.listener.js';
 import { OAuthExceptionFilter } from './oauth-errors/oauth-exception.filter.js';
 import { DEVICE_GRANT_STORE } from './persistence/device-grant-store.js';
 import { DEVICE_GRANT_ENTITIES } from './persistence/entities/index.js';
@@ -59,9 +60,19 @@ const ROUTES = Symbol('DEVICE_GRANT_ROUTES');
 function mountAt<T extends Type>(base: T, path: string): T {
   const mounted = { [base.name]: class extends base {} }[base.name];
   Controller(path)(mounted);
-  // The two OAuth endpoints of the device flow time and count their own answers (OAuthResponder):
-  // without an interceptor, Nest runs their handlers without wrapping them in observables.
-  if (base !== TokenController && base !== DeviceAuthorizationController) UseInterceptors(MetricsInterceptor)(mounted);
+  return mounted;
+}
+
+/**
+ * An OAuth endpoint: it answers, and times its answers, through `OAuthResponder`. Without an
+ * interceptor Nest runs its handler without wrapping it in an observable (the poll's hot path).
+ */
+const oauthEndpoint = mountAt;
+
+/** A page or document endpoint, timed by `MetricsInterceptor`. */
+function timedEndpoint<T extends Type>(base: T, path: string): T {
+  const mounted = mountAt(base, path);
+  UseInterceptors(MetricsInterceptor)(mounted);
   return mounted;
 }
 
@@ -131,6 +142,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       DeviceGrantEvents,
       DeviceGrantMetrics,
       MetricsInterceptor,
+      MetricsListener,
       OAuthResponder,
       HealthService,
       ClientAdminService,
@@ -139,16 +151,16 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       ...definition,
       imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(DEVICE_GRANT_ENTITIES)],
       controllers: [
-        mountAt(DeviceAuthorizationController, routes.deviceAuthorization),
-        mountAt(TokenController, routes.token),
-        mountAt(JwksController, routes.jwks),
-        mountAt(MetadataController, routes.metadata),
-        mountAt(RevocationController, routes.revocation),
-        mountAt(IntrospectionController, routes.introspection),
-        mountAt(ActivationController, routes.verification),
-        mountAt(DevicesController, routes.devices),
-        mountAt(HealthController, routes.health),
-        mountAt(MetricsController, routes.metrics),
+        oauthEndpoint(DeviceAuthorizationController, routes.deviceAuthorization),
+        oauthEndpoint(TokenController, routes.token),
+        oauthEndpoint(RevocationController, routes.revocation),
+        oauthEndpoint(IntrospectionController, routes.introspection),
+        timedEndpoint(JwksController, routes.jwks),
+        timedEndpoint(MetadataController, routes.metadata),
+        timedEndpoint(ActivationController, routes.verification),
+        timedEndpoint(DevicesController, routes.devices),
+        timedEndpoint(HealthController, routes.health),
+        timedEndpoint(MetricsController, routes.metrics),
       ],
       providers: [...(definition.providers ?? []), ...providers],
       exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationPages, SignInService, ActivationFlowService, DevicesPageService, DeviceGrantMetrics, ClientAdminService],

@@ -5,7 +5,6 @@ import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
-import { DeviceGrantMetrics } from '../observability/device-grant-metrics.service.js';
 
 const MAX_LOCKOUT_MS = 24 * 3600 * 1000;
 
@@ -25,7 +24,6 @@ export class RateLimitService {
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly metrics: DeviceGrantMetrics,
     private readonly events: DeviceGrantEvents,
   ) {
     const activation = options.activation;
@@ -47,7 +45,6 @@ export class RateLimitService {
       if (count.failures >= maxFailures) {
         const duration = Math.min(this.lockoutMs * 2 ** Math.min(count.lockouts, 20), MAX_LOCKOUT_MS);
         if (!(await this.store.rateLimits.lock(key, now, now + duration, maxFailures))) continue;
-        this.metrics.lockout(key.split(':')[0]);
         const [purpose, scope] = key.split(':');
         // Session keys are hashes of the session id: not worth exposing, so only IP lockouts name theirs.
         this.events.emit(DeviceGrantEvent.Lockout, {

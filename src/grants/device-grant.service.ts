@@ -6,7 +6,6 @@ import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import type { GrantRecord } from '../persistence/records.js';
-import { DeviceGrantMetrics } from '../observability/device-grant-metrics.service.js';
 import { formatUserCode, normalizeUserCode, type UserCodeFormat } from '../user-code/user-code.js';
 
 /** The user code matches no grant that is still waiting for a decision (unknown, expired, used or decided). */
@@ -30,7 +29,6 @@ export class DeviceGrantService {
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly metrics: DeviceGrantMetrics,
     private readonly events: DeviceGrantEvents,
   ) {
     this.format = { alphabet: options.userCodeAlphabet, length: options.userCodeLength, mask: options.userCodeMask };
@@ -75,7 +73,6 @@ export class DeviceGrantService {
     if (!code) throw new UnknownUserCodeError();
     const grant = await this.store.grants.decide(code, decision, this.clock.now());
     if (!grant) throw new UnknownUserCodeError();
-    this.metrics.grantOutcome(decision.status);
     this.events.emit(decision.status === 'approved' ? DeviceGrantEvent.GrantApproved : DeviceGrantEvent.GrantDenied, {
       grantId: grant.id,
       clientId: grant.clientId,

@@ -1,21 +1,23 @@
-import { Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
+import { Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { OAuthHttpRequest } from '../http/form-params.js';
+import { OAuthResponder } from '../http/oauth-responder.js';
 import { OAuthExceptionFilter } from '../oauth-errors/oauth-exception.filter.js';
-import { IntrospectionService, type IntrospectionResponse } from './introspection.service.js';
+import { IntrospectionService } from './introspection.service.js';
 
 /**
- * `POST /oauth/introspect` (path configurable). Mounted by `DeviceGrantModule`.
+ * `POST /oauth/introspect` (path configurable). Mounted by `DeviceGrantModule`; answers through
+ * {@link OAuthResponder}.
  * @see RFC 7662 §2
  */
 @UseFilters(OAuthExceptionFilter)
 export class IntrospectionController {
-  constructor(private readonly service: IntrospectionService) {}
+  constructor(
+    private readonly service: IntrospectionService,
+    private readonly responder: OAuthResponder,
+  ) {}
 
   @Post()
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
-  introspect(@Req() request: OAuthHttpRequest): Promise<IntrospectionResponse> {
-    return this.service.introspect(request);
+  introspect(@Req() request: OAuthHttpRequest, @Res() response: unknown): Promise<void> {
+    return this.responder.respond('introspection', request, response, () => this.service.introspect(request));
   }
 }

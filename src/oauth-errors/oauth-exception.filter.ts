@@ -11,13 +11,14 @@ export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * Writes an OAuth endpoint's JSON answer with the no-store headers (and any of the error's own, such
- * as `WWW-Authenticate`), on either HTTP adapter. `body` is an object to serialise or JSON text.
+ * as `WWW-Authenticate`), on either HTTP adapter: the one place these headers are set. `body` is an
+ * object to serialise, JSON text, or nothing (an empty 200, as revocation answers).
  */
 export function replyOAuthJson(
   adapter: HttpServer,
   response: unknown,
   status: number,
-  body: object | string,
+  body: object | string | void,
   headers?: Readonly<Record<string, string>>,
 ): void {
   for (const name in NO_STORE_HEADERS) adapter.setHeader(response, name, NO_STORE_HEADERS[name]);

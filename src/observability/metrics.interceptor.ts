@@ -12,9 +12,8 @@ interface RawResponse {
 const ENDPOINT_NAMES = new WeakMap<object, string>();
 
 /**
- * On the module's controllers other than the device authorization and token endpoints (which time
- * and count their own answers, see `OAuthResponder`): times each request to the last byte of its
- * answer.
+ * On the module's pages and documents (the OAuth endpoints time their answers in `OAuthResponder`):
+ * times each request to the last byte of its answer.
  */
 @Injectable()
 export class MetricsInterceptor implements NestInterceptor {

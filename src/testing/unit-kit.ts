@@ -7,7 +7,6 @@ import { resolveOptions, type DeviceGrantModuleOptions } from '../device-grant.o
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { DeviceGrantService } from '../grants/device-grant.service.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
-import { DeviceGrantMetrics } from '../observability/device-grant-metrics.service.js';
 import { MemoryDeviceGrantStore } from '../persistence/memory/memory-device-grant.store.js';
 import { DeviceCodeGrant } from '../token/device-code.grant.js';
 import { RefreshTokenGrant } from '../token/refresh-token.grant.js';
@@ -63,7 +62,7 @@ export async function unitKit(options: Partial<DeviceGrantModuleOptions> = {}) {
     accessTokens,
     refreshTokens,
     deviceAuthorization: new DeviceAuthorizationService(store, clients, resolved, clock, deviceGrantEvents),
-    grants: new DeviceGrantService(store, resolved, clock, new DeviceGrantMetrics(resolved), deviceGrantEvents),
+    grants: new DeviceGrantService(store, resolved, clock, deviceGrantEvents),
     deviceCodeGrant: new DeviceCodeGrant(store, clients, issuer, clock, deviceGrantEvents),
     refreshTokenGrant: new RefreshTokenGrant(clients, refreshTokens, issuer, deviceGrantEvents),
   };

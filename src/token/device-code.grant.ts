@@ -6,7 +6,7 @@ import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE, SLOW_DOWN_INCREMENT } from '../constants.js';
 import { deviceCodeKey } from '../device-authorization/device-code.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
-import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown } from '../oauth-errors/oauth-error.js';
+import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, OAuthError, SlowDown } from '../oauth-errors/oauth-error.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import type { Poll, PolledGrant } from '../persistence/records.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
@@ -51,8 +51,22 @@ export class DeviceCodeGrant {
    * @param receivedAt when the request arrived (ms since the epoch): the poll is stamped with it, not
    *   with the moment the database gets to it, so time a request spends queued in this server under
    *   load cannot make a device that keeps its interval look too fast.
+   * Every answer, refusals included, is told to the module's observers (see `MetricsListener`).
    */
-  async handle(request: OAuthHttpRequest, params: FormParams, receivedAt = this.clock.now()): Promise<TokenResponse | PollAnswer> {
+  handle(request: OAuthHttpRequest, params: FormParams, receivedAt = this.clock.now()): Promise<TokenResponse | PollAnswer> {
+    return this.answer(request, params, receivedAt).then(
+      (answer) => {
+        this.events.pollAnswered(answer instanceof OAuthError ? answer.error : 'success');
+        return answer;
+      },
+      (error: unknown) => {
+        this.events.pollAnswered(error instanceof OAuthError ? error.error : 'server_error');
+        throw error;
+      },
+    );
+  }
+
+  private async answer(request: OAuthHttpRequest, params: FormParams, receivedAt: number): Promise<TokenResponse | PollAnswer> {
     const client =
       this.clients.knownPublicClient(request, params, DEVICE_CODE_GRANT_TYPE) ??
       (await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE));
