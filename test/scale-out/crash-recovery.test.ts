@@ -29,10 +29,10 @@ async function grantStates(databaseUrl: string, deviceCodes: string[]): Promise<
 
 async function crashMidFlow(databaseUrl: string, report: (message: string) => void): Promise<void> {
   let server = await startServerProcess({ databaseUrl, env: { POLLING_INTERVAL: '1' } });
-  const port = server.port;
+  const issuer = server.url;
   const pending = await Promise.all(Array.from({ length: 20 }, () => requestDeviceCode(server.url)));
   const approved = await Promise.all(Array.from({ length: 40 }, () => requestDeviceCode(server.url)));
-  const visitor = Visitor.at(server.url);
+  const visitor = new Visitor(() => server.url); // follows the server to its restarted process
   for (const code of approved) await visitor.decide(code.user_code);
 
   // Devices redeem their approved grants, four requests in flight at a time; the server is killed
@@ -70,7 +70,8 @@ async function crashMidFlow(databaseUrl: string, report: (message: string) => vo
     if (issuedBefore.has(code.device_code)) assert.equal(state, 'redeemed', 'a token handed out was recorded');
   }
 
-  server = await startServerProcess({ databaseUrl, port, env: { POLLING_INTERVAL: '1' } });
+  // The restarted process listens on a new port under the same issuer (as behind a load balancer).
+  server = await startServerProcess({ databaseUrl, issuer, env: { POLLING_INTERVAL: '1' } });
   try {
     await sleep(1100);
     for (const code of approved) {
