@@ -53,7 +53,7 @@ async function crashMidFlow(databaseUrl: string, report: (message: string) => vo
     }
   };
   const devices = Array.from({ length: 4 }, device);
-  await Promise.race([killNow, sleep(10_000)]);
+  await Promise.race([killNow, sleep(10_000)]); // a bound, not a wait: the kill comes after the fifth token
   killed = true;
   await server.stop('SIGKILL');
   await Promise.all(devices);
@@ -73,7 +73,7 @@ async function crashMidFlow(databaseUrl: string, report: (message: string) => vo
   // The restarted process listens on a new port under the same issuer (as behind a load balancer).
   server = await startServerProcess({ databaseUrl, issuer, env: { POLLING_INTERVAL: '1' } });
   try {
-    await sleep(1100);
+    // Polled again within the interval: an approved grant still answers with its tokens at once.
     for (const code of approved) {
       const answer = await poll(server.url, code.device_code);
       if (states.get(code.device_code) === 'approved') {
@@ -88,7 +88,6 @@ async function crashMidFlow(databaseUrl: string, report: (message: string) => vo
       assert.equal(answer.body.error, 'authorization_pending');
     }
     await visitor.decide(pending[0].user_code); // the visitor's session still works on the new process
-    await sleep(1100);
     const late = await poll(server.url, pending[0].device_code);
     assert.equal(late.status, 200, late.text);
   } finally {

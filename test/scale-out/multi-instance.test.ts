@@ -9,6 +9,8 @@ import { createPostgresDatabase } from '../support/postgres.js';
 import { RoundRobin, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { Visitor } from '../support/visitor.js';
 
+// Real waits in the slow_down test: each instance is a process running main.js on its system clock (it
+// takes no injected clock), and the intervals the instances must agree on are what is under test.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Several demo server processes on one PostgreSQL database behind a round-robin "load balancer". */
