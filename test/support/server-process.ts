@@ -69,6 +69,16 @@ export async function startServerProcess(options: {
   };
 }
 
+/**
+ * Several demo server processes on one database behind one issuer (a load balancer's). The first runs
+ * the migrations; the others start once it is up.
+ */
+export async function startFleet(count: number, databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess[]> {
+  const first = await startServerProcess({ databaseUrl, env });
+  const others = await Promise.all(Array.from({ length: count - 1 }, () => startServerProcess({ databaseUrl, issuer: first.url, env })));
+  return [first, ...others];
+}
+
 /** Spreads requests over instances in turn, as a round-robin load balancer does. */
 export class RoundRobin {
   private next = 0;
