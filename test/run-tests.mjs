@@ -13,9 +13,10 @@ function collect(dir, pattern) {
 }
 
 // A hung await fails the run instead of hanging it: --test-timeout bounds each test file (on Node 20 the
-// runner applies it to each file's process as a whole; a timed-out file counts as failed). The slowest file (three server processes on
-// PostgreSQL, 200 grants polled 20 times each, a 14 s slow_down wait) takes about a minute on two shared
-// cores; five minutes leaves room for a loaded CI machine and still ends a hang.
+// runner applies it to each file's process as a whole; a timed-out file counts as failed). The slowest
+// file, test/scale-out/multi-instance (fleets of two and three server processes, 4,000 polls, two 14 s
+// slow_down waits), took 50 s on two cores shared with other work; five minutes leaves room for a
+// loaded CI machine and still ends a hang.
 const FILE_TIMEOUT_MS = 300_000;
 
 const only = process.argv.slice(2);
