@@ -12,6 +12,13 @@ function collect(dir, pattern) {
   });
 }
 
+// A hung await fails the run instead of hanging it: --test-timeout bounds each test file (on Node 20 the
+// runner applies it to each file's process as a whole; a timed-out file counts as failed). The slowest
+// file, test/scale-out/multi-instance (fleets of two and three server processes, 4,000 polls, two 14 s
+// slow_down waits), took 50 s on two cores shared with other work; five minutes leaves room for a
+// loaded CI machine and still ends a hang.
+const FILE_TIMEOUT_MS = 300_000;
+
 const only = process.argv.slice(2);
 const files = [
   ...collect('dist/src', /\.spec\.js$/),
@@ -22,7 +29,7 @@ const files = [
 const tap = join(process.env.TMPDIR ?? '/tmp', `dgk-tests-${process.pid}.tap`);
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+  ['--test', `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';

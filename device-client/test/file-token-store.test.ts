@@ -127,7 +127,7 @@ describe('FileTokenStore', () => {
     for (let round = 0; round < 12; round++) {
       const { child, output } = run('save-loop', [path]);
       await waitFor(child, 'ready');
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 30)); // a real, random moment mid-save
       child.kill('SIGKILL');
       assert.equal((await output).code, null);
       const loaded = await new FileTokenStore(path).load();
@@ -150,7 +150,7 @@ describe('FileTokenStore', () => {
       second = true;
       return r;
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // real time: the lock is retried on real timers
     assert.equal(second, false, 'the second taker waits');
     await release();
     await (await waiting)();

@@ -196,7 +196,7 @@ describe('poll (RFC 8628 §3.4–3.5)', () => {
     server.override('/token', 'hang');
     const pending = await client.start();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    setTimeout(() => controller.abort(), 100); // real time: the request hangs on a real socket
     const started = performance.now();
     await assert.rejects(client.poll(pending, { signal: controller.signal }), { name: 'AbortError' });
     assert.ok(performance.now() - started < 2000);

@@ -6,7 +6,8 @@ import type { INestApplication } from '@nestjs/common';
 import { ClientService } from '../../src/clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../../src/constants.js';
 import { post } from '../support/http.js';
-import { freePort, tempSqlite } from '../support/test-server.js';
+import { boundPort } from '../support/held-port.js';
+import { tempSqlite } from '../support/test-server.js';
 import { createAppModule, TestConfig } from './app.module.js';
 
 describe('activation options: forRootAsync, resolveUser, custom path, messages, renderers, https cookies', () => {
@@ -15,14 +16,13 @@ describe('activation options: forRootAsync, resolveUser, custom path, messages, 
   const db = tempSqlite();
 
   before(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
     // The issuer is https (as behind a TLS-terminating proxy), so cookies are Secure and __Host- prefixed.
     app = await NestFactory.create(createAppModule(new TestConfig('https://auth.example.test', db.url)), new FastifyAdapter(), {
       logger: false,
       rawBody: true,
     });
-    await app.listen(port, '127.0.0.1');
+    await app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${boundPort(app)}`;
     await app.get(ClientService).register({
       clientId: 'gadget',
       name: 'Gadget',

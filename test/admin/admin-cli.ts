@@ -34,7 +34,8 @@ export async function adminOk(databaseUrl: string, ...args: string[]): Promise<a
 
 /**
  * A server instance answers client lookups from memory for up to 2 s (`ClientService`), so a change
- * made by another process (this CLI) reaches it within that time.
+ * made by another process (this CLI) reaches it within that time. A real wait: that cache runs on the
+ * monotonic clock (`performance.now()`), not on the injected one.
  */
 export function clientCacheExpiry(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 2_200));

@@ -422,7 +422,7 @@ describe('device-client against the demo server (virtual time shared with the se
       await Promise.all(
         writers.map(async (writer) => {
           await scriptMessage(writer, 'ready');
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 30)); // a real, random moment mid-save
           writer.child.kill('SIGKILL');
           assert.equal((await writer.exited).signal, 'SIGKILL');
           kills++;

@@ -15,7 +15,7 @@ import {
   tempDir,
   type DemoServer,
 } from '../support/device-client-harness.js';
-import { freePort, tempSqlite } from '../support/test-server.js';
+import { tempSqlite } from '../support/test-server.js';
 
 const CLIENT_ID = 'demo-device';
 const SCOPE = 'openid profile offline_access';
@@ -95,8 +95,10 @@ describe('device-client: resume after a reboot, in a new process', () => {
 describe('device-client: the server goes away in the middle of polling', () => {
   test('server stopped (connection refused) and restarted on the same port and SQLite file: polling recovers within the deadline', async () => {
     const database = tempSqlite();
-    const port = await freePort();
-    let server: DemoServer | undefined = await startDemo({ port, databaseUrl: database.url, pollingInterval: 1 });
+    let server: DemoServer | undefined = await startDemo({ databaseUrl: database.url, pollingInterval: 1 });
+    // The restart below takes this port again: a server coming back at the address the device knows is
+    // what this test is about.
+    const port = server.port;
     try {
       const record = recordingFetch();
       const client = new DeviceClient({

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { ClientAdminError } from '../../src/admin/client-admin.errors.js';
-import { ClientAdminService } from '../../src/admin/client-admin.service.js';
+import { ClientAdminService, type ClientSummary } from '../../src/admin/client-admin.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../../src/constants.js';
 import { poll, requestDeviceCode } from '../support/device-flow.js';
 import { rawRequest, type RawAnswer } from '../support/raw-http.js';
@@ -188,6 +188,70 @@ for (const adapter of ADAPTERS) {
   });
 }
 
+/** The scopes the demo server knows (its options), in the order the admin API reports them. */
+const KNOWN_SCOPES = ['openid', 'profile', 'offline_access', 'telemetry:write'];
+const DEVICE_CODE_AND_REFRESH = [DEVICE_CODE_GRANT_TYPE, 'refresh_token'];
+
+/**
+ * What `ClientAdminService.add` must do with an input, written from its documented contract (not from
+ * its code): the summary it must store, or `undefined` when it must refuse. Names are 1-200 printable
+ * characters once trimmed; scopes and grant types come as lists whose entries may hold several values
+ * (space-separated; grant types also comma-separated); a client id is 1-200 unreserved URL characters,
+ * not starting with "-", and not one already taken.
+ */
+interface ClientInput {
+  name: string;
+  type: string;
+  scopes?: string[];
+  grantTypes?: string[];
+  accessTokenTtl?: number;
+  refreshTokenTtl?: number;
+  clientId?: string;
+}
+type ExpectedClient = Pick<ClientSummary, 'name' | 'type' | 'scopes' | 'grantTypes' | 'accessTokenTtl' | 'refreshTokenTtl'>;
+
+function expectedClient(input: ClientInput, taken: ReadonlySet<string>): ExpectedClient | undefined {
+  const name = input.name.trim();
+  if (name === '' || [...name].length > 200 || /[\p{Cc}\p{Cs}\uFFFD]/u.test(name)) return undefined;
+  if (input.type !== 'public' && input.type !== 'confidential') return undefined;
+  const scopes = [...new Set((input.scopes ?? []).flatMap((entry) => entry.split(/\s+/)).filter(Boolean))];
+  if (!scopes.every((scope) => KNOWN_SCOPES.includes(scope))) return undefined;
+  const aliases: Record<string, string> = { device_code: DEVICE_CODE_GRANT_TYPE, [DEVICE_CODE_GRANT_TYPE]: DEVICE_CODE_GRANT_TYPE, refresh_token: 'refresh_token' };
+  const grantWords = (input.grantTypes ?? DEVICE_CODE_AND_REFRESH).flatMap((entry) => entry.split(/[\s,]+/)).filter((word) => word && word !== 'none');
+  if (!grantWords.every((word) => Object.hasOwn(aliases, word))) return undefined;
+  const grantTypes = [...new Set(grantWords.map((word) => aliases[word]))];
+  const ttl = (value: number | undefined, max: number) =>
+    value === undefined ? null : Number.isInteger(value) && value >= 1 && value <= max ? value : Number.NaN;
+  const accessTokenTtl = ttl(input.accessTokenTtl, 86_400);
+  const refreshTokenTtl = ttl(input.refreshTokenTtl, 365 * 86_400);
+  if (Number.isNaN(accessTokenTtl) || Number.isNaN(refreshTokenTtl)) return undefined;
+  if (input.clientId !== undefined && (!/^[A-Za-z0-9._~][A-Za-z0-9._~-]{0,199}$/.test(input.clientId) || taken.has(input.clientId))) return undefined;
+  return { name, type: input.type, scopes, grantTypes, accessTokenTtl, refreshTokenTtl };
+}
+
+/** Valid most of the time, hostile otherwise, so that whole inputs are often valid and often not. */
+const mostly = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) => fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: hostile, weight: 1 });
+const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+const clientInput = fc.record(
+  {
+    name: mostly(
+      fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), fc.constantFrom('  Kitchen sensors  ', '𝕏'.repeat(200), 'Ünïcödé TV')),
+      fc.oneof(value, fc.constantFrom('', '   ', 'a\u0000b', 'x'.repeat(201), '\uFFFD', '\uD800')),
+    ),
+    type: mostly(fc.constantFrom('public', 'confidential'), fc.constantFrom('admin', '', 'Public')),
+    scopes: optional(
+      fc.array(mostly(fc.constantFrom(...KNOWN_SCOPES, 'openid offline_access', ' profile '), fc.oneof(value, fc.constantFrom('admin', 'open id', 'OPENID'))), { maxLength: 4 }),
+    ),
+    grantTypes: optional(
+      fc.array(mostly(fc.constantFrom('device_code', 'refresh_token', DEVICE_CODE_GRANT_TYPE, 'none', 'device_code,refresh_token'), fc.oneof(value, fc.constantFrom('password', 'implicit'))), { maxLength: 3 }),
+    ),
+    accessTokenTtl: optional(mostly(fc.integer({ min: 1, max: 86_400 }), fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, 86_401, Number.NaN)))),
+    refreshTokenTtl: optional(mostly(fc.integer({ min: 1, max: 365 * 86_400 }), fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, 365 * 86_400 + 1)))),
+    clientId: optional(mostly(fc.stringMatching(/^[A-Za-z0-9._~][A-Za-z0-9._~-]{0,40}$/), fc.oneof(value, fc.constantFrom('demo-device', '-x', 'has space', 'x'.repeat(201))))),
+  },
+  { requiredKeys: ['name', 'type'] },
+);
+
 describe('hostile input to the client administration API', () => {
   let server: TestServer;
   before(async () => {
@@ -195,32 +259,58 @@ describe('hostile input to the client administration API', () => {
   });
   after(() => server.close());
 
-  test('bad names, scopes, ids and lifetimes are refused with clear messages and store nothing', async () => {
+  test('invalid names, types, scopes, grant types, lifetimes and ids are refused and store nothing; valid ones are stored as given', async (t) => {
     const admin = server.app.get(ClientAdminService);
-    const before = (await admin.list()).length;
+    const before = await admin.list();
+    let accepted = 0;
+    let refused = 0;
     await check(
-      fc.asyncProperty(
-        fc.record({
-          name: fc.oneof(value, fc.constant(''), fc.constant(' '.repeat(3))),
-          type: fc.constantFrom('public', 'confidential', 'admin', '' as string),
-          scopes: fc.array(fc.oneof(value, fc.constantFrom('openid', 'admin', 'open id', '')), { maxLength: 4 }),
-          grantTypes: fc.array(fc.oneof(value, fc.constantFrom('refresh_token', 'password', 'implicit')), { maxLength: 3 }),
-          accessTokenTtl: fc.oneof(fc.integer(), fc.double(), fc.constant(Number.NaN)),
-          clientId: fc.oneof(value, fc.constant('demo-device')),
-        }),
-        async (input) => {
-          try {
-            await admin.add(input as never);
-            // Accepted: it must have been valid; undo it so the count check below holds.
-            await admin.delete((await admin.list()).at(-1)!.clientId);
-          } catch (error) {
-            assert.ok(error instanceof ClientAdminError, `unexpected ${(error as Error).name}: ${(error as Error).message}`);
-            assert.ok((error as Error).message.length > 5);
-          }
-        },
-      ),
+      fc.asyncProperty(clientInput, async (input) => {
+        const expected = expectedClient(input, new Set(before.map((client) => client.clientId)));
+        let created: Awaited<ReturnType<ClientAdminService['add']>> | undefined;
+        try {
+          created = await admin.add(input as never);
+        } catch (error) {
+          assert.ok(error instanceof ClientAdminError, `unexpected ${(error as Error).name}: ${(error as Error).message}`);
+          assert.ok((error as Error).message.length > 5);
+          assert.equal(expected, undefined, `a valid client was refused (${(error as Error).message}): ${JSON.stringify(input)}`);
+          refused++;
+          assert.deepEqual(await admin.list(), before, 'a refused client stored nothing');
+          return;
+        }
+        try {
+          assert.ok(expected, `an invalid client was accepted: ${JSON.stringify(input)} stored as ${JSON.stringify(created.client)}`);
+          accepted++;
+          const stored = await admin.get(created.client.clientId);
+          const { clientId, createdAt, disabled, previousSecretExpiresAt, ...fields } = stored;
+          assert.deepEqual(fields, expected, 'stored as given');
+          assert.deepEqual(created.client, stored, 'add() answered with what it stored');
+          if (input.clientId === undefined) assert.match(clientId, /^[0-9a-f]{32}$/);
+          else assert.equal(clientId, input.clientId);
+          assert.equal(disabled, false);
+          assert.equal(previousSecretExpiresAt, null);
+          assert.equal(created.secret !== undefined, input.type === 'confidential', 'a secret for a confidential client only');
+        } finally {
+          await admin.delete(created.client.clientId); // every run, and every shrinking step, starts from the same list
+        }
+      }),
       200,
     );
-    assert.equal((await admin.list()).length, before);
+    assert.deepEqual(await admin.list(), before);
+    t.diagnostic(`${accepted} accepted, ${refused} refused`);
+    assert.ok(accepted >= 20 && refused >= 20, `both kinds were tried: ${accepted} accepted, ${refused} refused`);
+  });
+
+  // Found by the property above once its generator offered these names: add() looks grant types up
+  // in a plain object, so a name it inherits from Object.prototype passes, and is stored as the
+  // function's source text. A fix belongs in src/admin/client-admin.service.ts; until then this runs
+  // as a todo (reported as skipped by run-tests.mjs, never counted as passed).
+  test('grant types named after Object.prototype members are refused', { todo: 'client-admin.service.ts accepts inherited alias keys' }, async () => {
+    const admin = server.app.get(ClientAdminService);
+    for (const grantType of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const added = await admin.add({ name: 'Prototype', type: 'public', grantTypes: [grantType] }).catch((error: unknown) => error);
+      if (!(added instanceof ClientAdminError)) await admin.delete((added as { client: { clientId: string } }).client.clientId);
+      assert.ok(added instanceof ClientAdminError, `grant type ${grantType} was accepted`);
+    }
   });
 });

@@ -5,7 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeviceGrantModule } from '../../src/device-grant.module.js';
 import type { DeviceGrantRoutes } from '../../src/device-grant.options.js';
 import { buildDataSourceOptions } from '../../src/persistence/data-source-options.js';
-import { freePort } from '../support/test-server.js';
+import { startOnFreshPort } from '../support/held-port.js';
 
 export interface ObservedAppSettings {
   databaseUrl: string;
@@ -28,9 +28,8 @@ export class ObservedAppModule {
 }
 
 export async function startObservedApp(settings: ObservedAppSettings): Promise<{ url: string; app: INestApplication }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const app = await NestFactory.create(ObservedAppModule.register(url, settings), new FastifyAdapter(), { logger: false });
-  await app.listen(port, '127.0.0.1');
+  const { url, app } = await startOnFreshPort((issuer) =>
+    NestFactory.create(ObservedAppModule.register(issuer, settings), new FastifyAdapter(), { logger: false }),
+  );
   return { url, app };
 }

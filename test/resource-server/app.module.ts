@@ -6,7 +6,8 @@ import { AuthenticatedPrincipal, type DeviceGrantPrincipal } from '../../src/res
 import { DeviceGrantResourceModule } from '../../src/resource/device-grant-resource.module.js';
 import type { DeviceGrantResourceOptions } from '../../src/resource/device-grant-resource.options.js';
 import { RequireScopes } from '../../src/resource/require-scopes.decorator.js';
-import { freePort, type AdapterName } from '../support/test-server.js';
+import { boundPort } from '../support/held-port.js';
+import type { AdapterName } from '../support/test-server.js';
 
 /** An API that only consumes tokens: it knows the issuer URL and nothing else of the authorization server. */
 @Controller('api')
@@ -52,7 +53,6 @@ export async function startResourceServer(adapter: AdapterName, options: DeviceG
   } else {
     app = await NestFactory.create(module, new FastifyAdapter(), { logger: false });
   }
-  const port = await freePort();
-  await app.listen(port, '127.0.0.1');
-  return { url: `http://127.0.0.1:${port}`, app, close: () => app.close() };
+  await app.listen(0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${boundPort(app)}`, app, close: () => app.close() };
 }

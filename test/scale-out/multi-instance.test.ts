@@ -6,20 +6,12 @@ import { poll, requestDeviceCode, PUBLIC_CLIENT } from '../support/device-flow.j
 import { post } from '../support/http.js';
 import { assertOAuthError } from '../support/oauth-assertions.js';
 import { createPostgresDatabase } from '../support/postgres.js';
-import { RoundRobin, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { RoundRobin, startFleet, type ServerProcess } from '../support/server-process.js';
 import { Visitor } from '../support/visitor.js';
 
+// Real waits in the slow_down test: each instance is a process running main.js on its system clock (it
+// takes no injected clock), and the intervals the instances must agree on are what is under test.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Several demo server processes on one PostgreSQL database behind a round-robin "load balancer". */
-async function startFleet(count: number, databaseUrl: string): Promise<ServerProcess[]> {
-  const first = await startServerProcess({ databaseUrl, env: { POLLING_INTERVAL: '1' } });
-  // The first instance ran the migrations; the others join the same issuer.
-  const others = await Promise.all(
-    Array.from({ length: count - 1 }, () => startServerProcess({ databaseUrl, issuer: first.url, env: { POLLING_INTERVAL: '1' } })),
-  );
-  return [first, ...others];
-}
 
 for (const count of [2, 3]) {
   const database = await createPostgresDatabase();
@@ -29,7 +21,7 @@ for (const count of [2, 3]) {
 
     before(async () => {
       if ('skip' in database) return;
-      fleet = await startFleet(count, database.url);
+      fleet = await startFleet(count, database.url, { POLLING_INTERVAL: '1' });
       balancer = new RoundRobin(fleet);
     });
     after(async () => {

@@ -1,43 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { CONFIDENTIAL_CLIENT, CONFIDENTIAL_SECRET } from '../support/device-flow.js';
 import { basic, get, post, type Answer } from '../support/http.js';
-import { freePort, tempSqlite } from '../support/test-server.js';
-
-const DEMO_MAIN = fileURLToPath(new URL('../../src/demo/main.js', import.meta.url));
-
-interface DemoProcess {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  output: () => string;
-}
+import { startServerProcess } from '../support/server-process.js';
+import { tempSqlite } from '../support/test-server.js';
 
 /** `node dist/src/demo/main.js` as its own process, ready once /health answers. */
-async function startDemo(databaseUrl: string): Promise<DemoProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [DEMO_MAIN], {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the demo server exited early:\n${output}`);
-    const ready = await get(`${url}/health`).then((answer) => answer.status === 200, () => false);
-    if (ready) return { url, child, exited, output: () => output };
-    if (Date.now() > deadline) throw new Error(`the demo server did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+async function startDemo(databaseUrl: string) {
+  const demo = await startServerProcess({ databaseUrl });
+  const health = await get(`${demo.url}/health`);
+  assert.equal(health.status, 200, demo.output());
+  return demo;
 }
 
 describe('graceful shutdown of the demo server (a real child process)', () => {

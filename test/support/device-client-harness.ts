@@ -13,7 +13,8 @@ import { DataSource } from 'typeorm';
 import { createDemoApp } from '../../src/demo/create-demo-app.js';
 import { DeviceGrantService } from '../../src/grants/device-grant.service.js';
 import type { Clock } from '../../src/clock.js';
-import { freePort, tempSqlite, type TestClock } from './test-server.js';
+import { startOnFreshPort, startOnPort } from './held-port.js';
+import { tempSqlite, type TestClock } from './test-server.js';
 
 /** The client half of a shared virtual time: `sleep` returns at once after moving the server's clock. */
 export interface SharedClock {
@@ -104,21 +105,18 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the demo server on a port the kernel picks; `port` is only for a restart at the address of a
+ * server this test closed (the device keeps talking to the same URL).
+ */
 export async function startDemo(
   options: { clock?: Clock; pollingInterval?: number; port?: number; databaseUrl?: string } = {},
 ): Promise<DemoServer> {
-  const port = options.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
   const temp = options.databaseUrl ? undefined : tempSqlite();
   const databaseUrl = options.databaseUrl ?? temp!.url;
-  const app = await createDemoApp({
-    issuer: url,
-    databaseUrl,
-    clock: options.clock,
-    pollingInterval: options.pollingInterval,
-    logger: false,
-  });
-  await app.listen(port, '127.0.0.1');
+  const build = (issuer: string) =>
+    createDemoApp({ issuer, databaseUrl, clock: options.clock, pollingInterval: options.pollingInterval, logger: false });
+  const { app, url, port } = options.port === undefined ? await startOnFreshPort(build) : await startOnPort(options.port, build);
   return {
     url,
     port,

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createDemoApp } from '../../src/demo/create-demo-app.js';
 import { DeviceGrantService } from '../../src/grants/device-grant.service.js';
 import type { Clock } from '../../src/clock.js';
+import { startOnFreshPort, startOnPort } from './held-port.js';
 
 export type AdapterName = 'fastify' | 'express';
 export const ADAPTERS: AdapterName[] = ['fastify', 'express'];
@@ -29,35 +29,24 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** A fresh SQLite file in a temporary directory, removed by `cleanup`. */
 export function tempSqlite(): { url: string; dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'dgk-'));
   return { url: `sqlite:${join(dir, 'test.sqlite')}`, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The demo server on a real port and a real database (a fresh SQLite file unless one is given). */
+/**
+ * The demo server on a real database (a fresh SQLite file unless one is given) and on a port the kernel
+ * picks. `port` is only for a restart at the same address (same issuer) after `close()`: the port is
+ * free again only because this test closed the server that held it.
+ */
 export async function startServer(
   options: { adapter?: AdapterName; databaseUrl?: string; clock?: Clock; port?: number } = {},
 ): Promise<TestServer> {
-  const port = options.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
   const temp = options.databaseUrl ? undefined : tempSqlite();
   const databaseUrl = options.databaseUrl ?? temp!.url;
-  const app = await createDemoApp({ issuer: url, databaseUrl, clock: options.clock, adapter: options.adapter, logger: false });
-  await app.listen(port, '127.0.0.1');
+  const build = (issuer: string) => createDemoApp({ issuer, databaseUrl, clock: options.clock, adapter: options.adapter, logger: false });
+  const { app, url } = options.port === undefined ? await startOnFreshPort(build) : await startOnPort(options.port, build);
   return {
     url,
     app,
