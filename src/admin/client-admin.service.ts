@@ -87,11 +87,12 @@ export const MAX_REFRESH_TOKEN_TTL = 365 * 24 * 3600;
 const CLIENT_ID = /^[A-Za-z0-9._~][A-Za-z0-9._~-]{0,199}$/;
 /** Printable text: no control characters, lone surrogates or U+FFFD from broken UTF-8. */
 const PRINTABLE = /^[^\p{Cc}\p{Cs}\uFFFD]*$/u;
-const GRANT_TYPE_ALIASES: Record<string, string> = {
-  device_code: DEVICE_CODE_GRANT_TYPE,
-  [DEVICE_CODE_GRANT_TYPE]: DEVICE_CODE_GRANT_TYPE,
-  refresh_token: REFRESH_TOKEN_GRANT_TYPE,
-};
+/** A Map, not an object literal: a name inherited from `Object.prototype` (`constructor`) is no alias. */
+const GRANT_TYPE_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['device_code', DEVICE_CODE_GRANT_TYPE],
+  [DEVICE_CODE_GRANT_TYPE, DEVICE_CODE_GRANT_TYPE],
+  ['refresh_token', REFRESH_TOKEN_GRANT_TYPE],
+]);
 
 /**
  * Client administration for operators (the `admin` CLI uses it; so can an application's own admin
@@ -252,7 +253,7 @@ function checkGrantTypes(grantTypes: string[]): string[] {
   const result: string[] = [];
   for (const grantType of grantTypes.flatMap((value) => value.split(/[\s,]+/)).filter(Boolean)) {
     if (grantType === 'none') continue;
-    const resolved = GRANT_TYPE_ALIASES[grantType];
+    const resolved = GRANT_TYPE_ALIASES.get(grantType);
     if (!resolved) throw new ClientAdminError(`unknown grant type ${JSON.stringify(grantType)}; use device_code, refresh_token or none`);
     if (!result.includes(resolved)) result.push(resolved);
   }
