@@ -54,7 +54,7 @@ export class DeviceGrantTokenVerifier {
     const keySet = this.metadata.keySetVersion();
     const known = this.verified.get(token, keySet);
     if (known) {
-      await this.refuseRevoked(token, known);
+      if (this.revocation.enabled) await this.refuseRevoked(token, known);
       return known;
     }
     this.precheck(token);
@@ -81,14 +81,12 @@ export class DeviceGrantTokenVerifier {
     if (scope !== undefined && typeof scope !== 'string') throw new InvalidToken('the scope claim must be a string');
     const principal = { sub, client_id, scope: scope ?? '', jti, exp };
     this.verified.set(token, principal, payload.nbf, keySet);
-    await this.refuseRevoked(token, principal);
+    if (this.revocation.enabled) await this.refuseRevoked(token, principal);
     return principal;
   }
 
   private async refuseRevoked(token: string, { jti, exp }: DeviceGrantPrincipal): Promise<void> {
-    if (this.revocation.enabled && !(await this.revocation.isActive(token, jti, exp))) {
-      throw new InvalidToken('the access token was revoked');
-    }
+    if (!(await this.revocation.isActive(token, jti, exp))) throw new InvalidToken('the access token was revoked');
   }
 
   /** Cheap checks before any key is fetched: the header's `typ` and `alg`, the (unverified) `iss`. */
