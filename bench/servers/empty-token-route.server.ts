@@ -25,7 +25,7 @@ const PENDING = new AuthorizationPending('the user has not yet approved the requ
 
 /** `TokenService.token` and the start of `DeviceCodeGrant.handle`, and then the answer. */
 async function pendingWithoutGrantWork(request: OAuthHttpRequest): Promise<AuthorizationPending> {
-  systemClock.now();
+  systemClock.now(); // TokenService reads the clock first: a poll is stamped with the time it arrived
   const params = FormParams.from(request);
   if (params.require('grant_type') !== DEVICE_CODE_GRANT_TYPE) throw new UnsupportedGrantType('the grant type is not supported');
   params.require('device_code');
