@@ -26,9 +26,16 @@ export interface LoadSpec {
   method: 'GET' | 'POST';
   path: string;
   headers?: Record<string, string>;
-  /** The body of the next request (called once per request, so each can differ). */
-  body?: () => string;
-  classify(status: number, body: string): Verdict;
+  /**
+   * The body of the next request (called once per request, so each can differ), with autocannon's
+   * context of the connection (one request in flight per connection: its answer sees the same context).
+   */
+  body?: (context: Record<string, unknown>) => string;
+  classify(status: number, body: string, context: Record<string, unknown>): Verdict;
+  /** Sees every answer with the context its request was built with (e.g. to keep a refresh token chain going). */
+  answered?(status: number, body: string, context: Record<string, unknown>): void;
+  /** Before each stretch of load (warm-up and every slice), outside the measured CPU time. */
+  beforeRun?(): Promise<void>;
   connections: number;
   /** Seconds. */
   warmup: number;
@@ -110,7 +117,11 @@ class Interleaving {
   }
 
   private async run(): Promise<void> {
-    for (const { spec } of this.members) if (spec.warmup > 0) await fire(spec, spec.warmup);
+    for (const { spec } of this.members) {
+      if (spec.warmup === 0) continue;
+      await spec.beforeRun?.();
+      await fire(spec, spec.warmup);
+    }
     for (const { hooks } of this.members) await hooks?.before?.();
     const duration = Math.max(...this.members.map((member) => member.spec.duration));
     const slices = Math.max(1, Math.round(duration / this.sliceSeconds));
@@ -120,6 +131,7 @@ class Interleaving {
       if (slice % 2 === 1) order.reverse();
       for (const index of order) {
         const { spec, hooks } = this.members[index];
+        await spec.beforeRun?.();
         hooks?.sliceStart?.();
         parts[index].push(await fire(spec, spec.duration / slices));
         hooks?.sliceEnd?.();
@@ -171,7 +183,11 @@ function merge(parts: Fired[], seconds: number): LoadResult {
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const hooks = hooksContext.getStore();
   if (interleaving?.open) return interleaving.join(spec, hooks);
-  if (spec.warmup > 0) await fire(spec, spec.warmup);
+  if (spec.warmup > 0) {
+    await spec.beforeRun?.();
+    await fire(spec, spec.warmup);
+  }
+  await spec.beforeRun?.();
   await hooks?.before?.();
   try {
     hooks?.sliceStart?.();
@@ -197,9 +213,11 @@ async function fire(spec: LoadSpec, seconds: number): Promise<Fired> {
     method: spec.method,
     path: spec.path,
     headers: spec.headers ?? {},
-    ...(spec.body ? { body: spec.body(), setupRequest: (req: object) => ({ ...req, body: spec.body!() }) } : {}),
-    onResponse: (status: number, body: string | undefined) => {
-      const verdict = spec.classify(status, body ?? '');
+    // autocannon builds each connection's first request through setupRequest too.
+    ...(spec.body ? { setupRequest: (req: object, context: Record<string, unknown>) => ({ ...req, body: spec.body!(context) }) } : {}),
+    onResponse: (status: number, body: string | undefined, context: Record<string, unknown>) => {
+      spec.answered?.(status, body ?? '', context);
+      const verdict = spec.classify(status, body ?? '', context);
       counts[verdict]++;
       if (verdict === 'unexpected' && samples.length < 3) samples.push(`${status} ${(body ?? '').slice(0, 160)}`);
     },

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** The server kinds the bench starts, each its own script under `servers/`. */
-export type ServerKind = 'device-grant' | 'nest-bare' | 'oidc-provider';
+export type ServerKind = 'device-grant' | 'nest-bare' | 'oidc-provider' | 'empty-token-route';
 
 /** Whether `taskset` can pin processes here (it needs the binary and at least two CPUs). */
 export function canPin(): boolean {

@@ -70,6 +70,17 @@ export function pollHammered(url: string, load: LoadSettings) {
   });
 }
 
+/** The `refresh_token` of a token response, or undefined. */
+function refreshTokenOf(body: string): string | undefined {
+  return /"refresh_token":"([^"]+)"/.exec(body)?.[1];
+}
+
+/** A refresh is answered 200 with a new refresh token (rotation), not the one it spent. */
+function rotatedVerdict(status: number, body: string, context: Record<string, unknown>): Verdict {
+  const issued = status === 200 ? refreshTokenOf(body) : undefined;
+  return issued !== undefined && issued !== context.spent ? 'ok' : 'unexpected';
+}
+
 /** Refresh with rotation: each request spends one of `count` pre-issued refresh tokens. */
 export function refresh(url: string, load: LoadSettings, count: number) {
   let next = 0;
@@ -79,8 +90,45 @@ export function refresh(url: string, load: LoadSettings, count: number) {
     method: 'POST',
     path: '/oauth/token',
     headers: FORM,
-    body: () => `grant_type=refresh_token&refresh_token=${benchRefreshToken(next++ % count)}&client_id=${DEMO_DEVICE}`,
-    classify: okOn200,
+    body: (context) => {
+      context.spent = benchRefreshToken(next++ % count);
+      return `grant_type=refresh_token&refresh_token=${context.spent}&client_id=${DEMO_DEVICE}`;
+    },
+    classify: rotatedVerdict,
+  });
+}
+
+/**
+ * Refresh with rotation where tokens cannot be issued ahead (node-oidc-provider's in-memory adapter
+ * keeps 1,000 entries): `chains` devices each spend their latest refresh token, the one the previous
+ * answer gave. Before every stretch of load (warm-up, each slice) `mint` gives fresh chains, since a
+ * request cut off when a stretch ends may have spent its token without its answer being read.
+ */
+export function refreshChains(
+  url: string,
+  load: LoadSettings,
+  mint: (count: number) => Promise<string[]>,
+  options: { path: string; clientId: string; chains?: number },
+) {
+  let latest: string[] = [];
+  return runLoad({
+    ...load,
+    url,
+    method: 'POST',
+    path: options.path,
+    headers: FORM,
+    beforeRun: async () => {
+      latest = await mint(options.chains ?? 2 * load.connections);
+    },
+    body: (context) => {
+      context.spent = latest.pop() ?? 'no-chain-left';
+      return `grant_type=refresh_token&refresh_token=${context.spent}&client_id=${options.clientId}`;
+    },
+    answered: (status, body) => {
+      const next = status === 200 ? refreshTokenOf(body) : undefined;
+      if (next) latest.push(next);
+    },
+    classify: rotatedVerdict,
   });
 }
 

@@ -1,5 +1,5 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, jwksCache, type ExportedJWKSCache, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
 import type { ResolvedDeviceGrantResourceOptions } from './device-grant-resource.options.js';
 import { InjectDeviceGrantResourceOptions } from './device-grant-resource.module-definition.js';
 
@@ -28,6 +28,9 @@ export class AuthorizationServerUnavailable extends ServiceUnavailableException 
 export class AuthorizationServerMetadataService {
   private metadata?: Promise<AuthorizationServerMetadata>;
   private keySet?: Promise<JWTVerifyGetKey>;
+  private remoteKeySet?: RemoteJWKSet;
+  /** jose writes the time of each successful fetch of the key set here (its `jwksCache` hook). */
+  private readonly fetched: Partial<ExportedJWKSCache> = {};
 
   constructor(@InjectDeviceGrantResourceOptions() private readonly options: ResolvedDeviceGrantResourceOptions) {}
 
@@ -45,16 +48,28 @@ export class AuthorizationServerMetadataService {
     this.keySet ??= (async () => {
       const uri = this.options.jwksUri ?? (await this.get()).jwks_uri;
       if (!uri) throw new AuthorizationServerUnavailable('its metadata has no jwks_uri');
-      return createRemoteJWKSet(new URL(uri), {
+      this.remoteKeySet = createRemoteJWKSet(new URL(uri), {
         cacheMaxAge: this.options.jwksCacheMaxAge * 1000,
         cooldownDuration: this.options.jwksCooldown * 1000,
         timeoutDuration: this.options.httpTimeout * 1000,
+        [jwksCache]: this.fetched as ExportedJWKSCache,
       });
+      return this.remoteKeySet;
     })().catch((error: unknown) => {
       this.keySet = undefined;
       throw error;
     });
     return this.keySet;
+  }
+
+  /**
+   * Which fetch of the key set is in use: the time it was fetched (ms), while it is within
+   * `jwksCacheMaxAge`; undefined before the first fetch and once it is due to be fetched again. A
+   * token verified with one version may be trusted again only while the same version is current, so
+   * a key the authorization server withdrew stops counting when it would have without any cache.
+   */
+  keySetVersion(): number | undefined {
+    return this.remoteKeySet?.fresh ? this.fetched.uat : undefined;
   }
 
   private async fetchMetadata(): Promise<AuthorizationServerMetadata> {

@@ -34,12 +34,16 @@ export function extractBearerToken(request: BearerRequest): string | undefined {
   return token;
 }
 
+const AUTHORIZATION = 'authorization';
+
 /** Every `Authorization` header as sent (Node keeps only the first in `headers`). */
 function authorizationHeaders(request: BearerRequest): string[] {
   const raw = request.rawHeaders ?? request.raw?.rawHeaders;
   if (Array.isArray(raw)) {
     const values: string[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') values.push(raw[i + 1]);
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i].length === AUTHORIZATION.length && raw[i].toLowerCase() === AUTHORIZATION) values.push(raw[i + 1]);
+    }
     return values;
   }
   const value = request.headers.authorization;
@@ -47,17 +51,13 @@ function authorizationHeaders(request: BearerRequest): string[] {
 }
 
 function hasQueryToken(url: string | undefined): boolean {
-  const query = url?.split('?')[1];
-  return query !== undefined && new URLSearchParams(query).has('access_token');
+  const start = url === undefined ? -1 : url.indexOf('?');
+  return start >= 0 && new URLSearchParams(url!.slice(start + 1).split('?')[0]).has('access_token');
 }
 
 function hasFormBodyToken(request: BearerRequest): boolean {
-  const contentType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const body = request.body;
-  return (
-    contentType === 'application/x-www-form-urlencoded' &&
-    typeof body === 'object' &&
-    body !== null &&
-    Object.prototype.hasOwnProperty.call(body, 'access_token')
-  );
+  if (typeof body !== 'object' || body === null || !Object.prototype.hasOwnProperty.call(body, 'access_token')) return false;
+  const contentType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return contentType === 'application/x-www-form-urlencoded';
 }

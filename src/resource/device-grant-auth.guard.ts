@@ -23,6 +23,9 @@ type Outcome = { principal: DeviceGrantPrincipal } | { refusal: unknown; status?
  */
 @Injectable()
 export class DeviceGrantAuthGuard implements CanActivate {
+  /** `@RequireScopes` of each handler, by controller class: decorators are read once, not per request. */
+  private readonly requiredScopes = new WeakMap<Function, WeakMap<Function, readonly string[]>>();
+
   constructor(
     private readonly strategy: DeviceGrantJwtStrategy,
     private readonly reflector: Reflector,
@@ -39,12 +42,26 @@ export class DeviceGrantAuthGuard implements CanActivate {
       throw new HttpException({ error_description: 'authentication failed' }, outcome.status ?? 401);
     }
     request.user = outcome.principal;
-    const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]) ?? [];
-    const granted = new Set(splitScope(outcome.principal.scope));
-    if (required.some((scope) => !granted.has(scope))) {
+    const required = this.scopesRequiredBy(context);
+    if (required.length === 0) return true;
+    const granted = splitScope(outcome.principal.scope);
+    if (required.some((scope) => !granted.includes(scope))) {
       throw this.refuse(http.getResponse(), new InsufficientScope([...new Set(required)]));
     }
     return true;
+  }
+
+  private scopesRequiredBy(context: ExecutionContext): readonly string[] {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byClass = this.requiredScopes.get(handler);
+    if (!byClass) this.requiredScopes.set(handler, (byClass = new WeakMap()));
+    let required = byClass.get(controller);
+    if (!required) {
+      required = this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, [handler, controller]) ?? [];
+      byClass.set(controller, required);
+    }
+    return required;
   }
 
   /** One passport authentication attempt with this module's strategy. */

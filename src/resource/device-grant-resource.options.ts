@@ -42,6 +42,12 @@ export interface DeviceGrantResourceOptions {
   httpTimeout?: number;
   /** Also ask the authorization server whether each token was revoked (cached per `jti`). Default: off. */
   revocationCheck?: RevocationCheckOptions;
+  /**
+   * Most verified tokens remembered, so that a token presented again is not verified again (while its
+   * `exp` and the key set it was checked with hold; revocation is still checked every time). The
+   * oldest is forgotten first; 0 turns it off. Default 10000.
+   */
+  tokenCacheMaxEntries?: number;
   /** Time source; tests inject one. Default: the system clock. */
   clock?: Clock;
 }
@@ -55,6 +61,7 @@ export const DEFAULT_RESOURCE_OPTIONS = {
   httpTimeout: 5,
   revocationCacheTtl: 30,
   revocationMaxEntries: 10_000,
+  tokenCacheMaxEntries: 10_000,
 };
 
 /** Options with the defaults applied and every value checked. */
@@ -70,6 +77,7 @@ export interface ResolvedDeviceGrantResourceOptions {
   jwksCooldown: number;
   httpTimeout: number;
   revocationCheck?: Required<RevocationCheckOptions>;
+  tokenCacheMaxEntries: number;
   clock?: Clock;
 }
 
@@ -107,6 +115,10 @@ export function resolveResourceOptions(options: DeviceGrantResourceOptions): Res
   if (algorithms.length === 0 || algorithms.some((alg) => FORBIDDEN_ALGORITHMS.test(alg))) {
     throw new Error('DeviceGrantResourceModule: option algorithms must list asymmetric JWS algorithms only (never none or HS*)');
   }
+  const tokenCacheMaxEntries = options.tokenCacheMaxEntries ?? DEFAULT_RESOURCE_OPTIONS.tokenCacheMaxEntries;
+  if (!Number.isInteger(tokenCacheMaxEntries) || tokenCacheMaxEntries < 0) {
+    throw new Error(`DeviceGrantResourceModule: option tokenCacheMaxEntries must be a non-negative integer, got ${tokenCacheMaxEntries}`);
+  }
   const check = options.revocationCheck;
   if (check && (typeof check.clientId !== 'string' || typeof check.clientSecret !== 'string')) {
     throw new Error('DeviceGrantResourceModule: revocationCheck needs clientId and clientSecret');
@@ -128,6 +140,7 @@ export function resolveResourceOptions(options: DeviceGrantResourceOptions): Res
       cacheTtl: seconds('revocationCheck.cacheTtl', check.cacheTtl ?? DEFAULT_RESOURCE_OPTIONS.revocationCacheTtl, true),
       maxEntries: check.maxEntries ?? DEFAULT_RESOURCE_OPTIONS.revocationMaxEntries,
     },
+    tokenCacheMaxEntries,
     clock: options.clock,
   };
 }

@@ -7,6 +7,7 @@ import type { ResolvedDeviceGrantResourceOptions } from './device-grant-resource
 import { InjectDeviceGrantResourceOptions } from './device-grant-resource.module-definition.js';
 import type { DeviceGrantPrincipal } from './device-grant-principal.js';
 import { RevocationCheckService } from './revocation-check.service.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** `typ` values of a JWT access token. @see RFC 9068 §2.1 */
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
@@ -28,12 +29,16 @@ const TOKEN_ERRORS = [
  * Verifies our JWT access tokens locally, in the order RFC 9068 §4 gives: `typ`, `iss`, `aud`,
  * signature (an allowed asymmetric algorithm, a key from the issuer's JWKS), `exp` with a small
  * leeway; then, if configured, asks the authorization server whether it was revoked.
+ * A token verified once is remembered (`VerifiedTokenCache`): presented again, its signature is not
+ * checked again while its `exp` and the key set it was checked with still hold; the revocation check
+ * runs on every request all the same.
  * Every refusal is `InvalidToken`; an unreachable authorization server is `AuthorizationServerUnavailable`.
  * @see RFC 9068 §4, RFC 6750 §3.1
  */
 @Injectable()
 export class DeviceGrantTokenVerifier {
   private readonly clock: Clock;
+  private readonly verified: VerifiedTokenCache;
 
   constructor(
     @InjectDeviceGrantResourceOptions() private readonly options: ResolvedDeviceGrantResourceOptions,
@@ -41,9 +46,17 @@ export class DeviceGrantTokenVerifier {
     private readonly revocation: RevocationCheckService,
   ) {
     this.clock = options.clock ?? systemClock;
+    this.verified = new VerifiedTokenCache(options.tokenCacheMaxEntries, this.clock, options.clockTolerance);
   }
 
   async verify(token: string): Promise<DeviceGrantPrincipal> {
+    // Read before verifying: a token is remembered under the key set current when its check began.
+    const keySet = this.metadata.keySetVersion();
+    const known = this.verified.get(token, keySet);
+    if (known) {
+      if (this.revocation.enabled) await this.refuseRevoked(token, known);
+      return known;
+    }
     this.precheck(token);
     let payload;
     try {
@@ -66,10 +79,14 @@ export class DeviceGrantTokenVerifier {
       throw new InvalidToken('the access token lacks required claims');
     }
     if (scope !== undefined && typeof scope !== 'string') throw new InvalidToken('the scope claim must be a string');
-    if (this.revocation.enabled && !(await this.revocation.isActive(token, jti, exp))) {
-      throw new InvalidToken('the access token was revoked');
-    }
-    return { sub, client_id, scope: scope ?? '', jti, exp };
+    const principal = { sub, client_id, scope: scope ?? '', jti, exp };
+    this.verified.set(token, principal, payload.nbf, keySet);
+    if (this.revocation.enabled) await this.refuseRevoked(token, principal);
+    return principal;
+  }
+
+  private async refuseRevoked(token: string, { jti, exp }: DeviceGrantPrincipal): Promise<void> {
+    if (!(await this.revocation.isActive(token, jti, exp))) throw new InvalidToken('the access token was revoked');
   }
 
   /** Cheap checks before any key is fetched: the header's `typ` and `alg`, the (unverified) `iss`. */
