@@ -1,8 +1,8 @@
-import { Inject, Injectable, MethodNotAllowedException, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { Injectable, MethodNotAllowedException, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ActivationExceptionFilter } from './activation/activation-exception.filter.js';
 import type { ResolvedDeviceGrantOptions } from './device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from './device-grant.module-definition.js';
 import { OAuthExceptionFilter } from './oauth-errors/oauth-exception.filter.js';
 
 /** How a filter answers an exception on a request, outside Nest's exception zone. */
@@ -49,7 +49,7 @@ export class BeforeHandlerErrors implements OnModuleInit {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
+    @InjectDeviceGrantOptions() options: ResolvedDeviceGrantOptions,
     oauthFilter: OAuthExceptionFilter,
     pageFilter: ActivationExceptionFilter,
   ) {

@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
 import type { DeviceGrantModuleOptions, DeviceGrantRoutes } from './device-grant.options.js';
 
 /**
@@ -24,3 +24,9 @@ export const {
     global: extras.isGlobal,
   }))
   .build();
+
+/** Injection token of the resolved options (every default applied, every value checked). */
+export const DEVICE_GRANT_OPTIONS = Symbol('DEVICE_GRANT_OPTIONS');
+
+/** Injects the resolved `ResolvedDeviceGrantOptions`. */
+export const InjectDeviceGrantOptions = (): ParameterDecorator & PropertyDecorator => Inject(DEVICE_GRANT_OPTIONS);

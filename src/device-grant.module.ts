@@ -21,10 +21,10 @@ import {
   ConfigurableDeviceGrantModule,
   DEVICE_GRANT_ASYNC_OPTIONS_TYPE,
   DEVICE_GRANT_MODULE_OPTIONS,
+  DEVICE_GRANT_OPTIONS,
   DEVICE_GRANT_OPTIONS_TYPE,
 } from './device-grant.module-definition.js';
 import { resolveOptions, resolveRoutes, type DeviceGrantModuleOptions, type DeviceGrantRoutes } from './device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
 import { DeviceGrantService } from './grants/device-grant.service.js';
 import { GrantManagementService } from './grants/grant-management.service.js';
 import { BeforeHandlerErrors } from './before-handler-errors.js';

@@ -9,8 +9,8 @@ export {
   type ResolvedDeviceGrantOptions,
   type UserCodeCharset,
 } from './device-grant.options.js';
-export { DEVICE_GRANT_OPTIONS } from './device-grant.tokens.js';
-export { CLOCK, systemClock, type Clock } from './clock.js';
+export { DEVICE_GRANT_OPTIONS, InjectDeviceGrantOptions } from './device-grant.module-definition.js';
+export { CLOCK, InjectClock, systemClock, type Clock } from './clock.js';
 export { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE, OFFLINE_ACCESS_SCOPE } from './constants.js';
 export { ClientService, type ClientRegistration } from './clients/client.service.js';
 export {

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { ClientService } from '../clients/client.service.js';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { DeviceGrantService } from '../grants/device-grant.service.js';
 import type { ApprovedGrant } from '../grants/grant-management.service.js';
 import type { GrantRecord } from '../persistence/records.js';
@@ -41,8 +41,8 @@ export class ActivationPages {
     private readonly grants: DeviceGrantService,
     private readonly clients: ClientService,
     private readonly sessions: SessionService,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
+    @InjectClock() private readonly clock: Clock,
   ) {
     const activation = options.activation;
     this.renderers = { ...DEFAULT_RENDERERS, ...(activation.renderers ?? {}) };

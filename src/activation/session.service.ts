@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EncryptJWT, jwtDecrypt } from 'jose';
-import { CLOCK, type Clock } from '../clock.js';
+import { InjectClock, type Clock } from '../clock.js';
 import { randomToken, safeEqual } from '../crypto/secrets.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 
 /** What the browser session holds, encrypted in its cookie. */
@@ -38,8 +38,8 @@ export class SessionService {
 
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
+    @InjectClock() private readonly clock: Clock,
   ) {
     this.secure = options.issuer.startsWith('https:');
     // __Host- binds the cookie to this exact origin; browsers accept it only with Secure.

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import passport from 'passport';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { DeviceGrantService } from '../grants/device-grant.service.js';
 import type { GrantRecord } from '../persistence/records.js';
 import { ActivationPages } from './activation-pages.service.js';
@@ -27,7 +27,7 @@ export class SignInService {
     private readonly sessions: SessionService,
     private readonly limits: RateLimitService,
     private readonly pages: ActivationPages,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
   ) {}
 
   /**

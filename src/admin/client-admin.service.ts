@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { newClientRecord } from '../clients/client-record.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { hashSecret, randomToken } from '../crypto/secrets.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import type { ClientRecord } from '../persistence/records.js';
 import { splitScope } from '../scopes/scope.js';
@@ -105,8 +105,8 @@ export class ClientAdminService {
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     private readonly clientService: ClientService,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   /** Adds a client; a confidential one gets a 256-bit secret, returned here and never again. */

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { ClientService } from '../clients/client.service.js';
 import { CLOCK, systemClock } from '../clock.js';
 import { resolveOptions, type DeviceGrantModuleOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { DEVICE_GRANT_OPTIONS } from '../device-grant.module-definition.js';
 import { buildDataSourceOptions } from '../persistence/data-source-options.js';
 import { DEVICE_GRANT_STORE } from '../persistence/device-grant-store.js';
 import { TypeOrmDeviceGrantStore } from '../persistence/typeorm/typeorm-device-grant.store.js';

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { dummySecretHash, hashSecret, verifySecret } from '../crypto/secrets.js';
 import type { OAuthHttpRequest } from '../http/form-params.js';
 import { decodeFormComponent, type FormParams } from '../http/form-params.js';
@@ -8,7 +8,7 @@ import { InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient } from 
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import type { ClientRecord } from '../persistence/records.js';
 import { splitScope } from '../scopes/scope.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 
 /** What registering a client takes. */
@@ -63,8 +63,8 @@ export class ClientService {
 
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   /** Authenticates the client of a request and checks it may use `grantType`. */

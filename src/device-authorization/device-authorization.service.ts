@@ -1,11 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { InvalidRequest, ServerError } from '../oauth-errors/oauth-error.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
@@ -46,8 +46,8 @@ export class DeviceAuthorizationService {
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     private readonly clients: ClientService,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
+    @InjectClock() private readonly clock: Clock,
     private readonly events: DeviceGrantEvents,
   ) {
     this.userCodeFormat = {

@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import type { GrantRecord } from '../persistence/records.js';
 import { formatUserCode, normalizeUserCode, type UserCodeFormat } from '../user-code/user-code.js';
@@ -27,8 +27,8 @@ export class DeviceGrantService {
 
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
-    @Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectDeviceGrantOptions() options: ResolvedDeviceGrantOptions,
+    @InjectClock() private readonly clock: Clock,
     private readonly events: DeviceGrantEvents,
   ) {
     this.format = { alphabet: options.userCodeAlphabet, length: options.userCodeLength, mask: options.userCodeMask };

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
@@ -32,7 +32,7 @@ const GRANT_ID = /^[0-9a-f-]{36}$/;
 export class GrantManagementService {
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
     private readonly events: DeviceGrantEvents,
   ) {}
 

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ClientService } from '../clients/client.service.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
-import { CLOCK, type Clock } from '../clock.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
+import { InjectClock, type Clock } from '../clock.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { InvalidClient } from '../oauth-errors/oauth-error.js';
 import type { ClientRecord } from '../persistence/records.js';
@@ -41,8 +41,8 @@ export class IntrospectionService {
     private readonly clients: ClientService,
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenService,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   async introspect(request: OAuthHttpRequest): Promise<IntrospectionResponse> {

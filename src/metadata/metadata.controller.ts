@@ -1,7 +1,7 @@
-import { Get, Header, Inject } from '@nestjs/common';
+import { Get, Header } from '@nestjs/common';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 
 /**
  * The authorization server metadata document, built once.
@@ -10,7 +10,7 @@ import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
 export class MetadataController {
   private readonly document: Record<string, unknown>;
 
-  constructor(@Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions) {
+  constructor(@InjectDeviceGrantOptions() options: ResolvedDeviceGrantOptions) {
     this.document = buildMetadata(options);
   }
 

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { TallyCounter, TallyHistogram } from './tallies.js';
 
 /** What became of a device grant. `expired` is counted when a device is told so (`expired_token`). */
@@ -67,7 +67,7 @@ export class DeviceGrantMetrics {
     this.registry,
   );
 
-  constructor(@Inject(DEVICE_GRANT_OPTIONS) options: ResolvedDeviceGrantOptions) {
+  constructor(@InjectDeviceGrantOptions() options: ResolvedDeviceGrantOptions) {
     this.enabled = options.metrics;
     if (this.enabled) collectDefaultMetrics({ register: this.registry });
   }

@@ -84,3 +84,25 @@ export function grantRequest(fields: Record<string, string>, headers?: Record<st
   const request = formRequest(fields, headers);
   return [request, FormParams.from(request)];
 }
+
+type AsyncMethod = (...args: never[]) => Promise<unknown>;
+type AsyncMethodsOf<T> = { [K in keyof T]: T[K] extends AsyncMethod ? K : never }[keyof T];
+
+/**
+ * Runs `first` just before the next call of a store method goes through (a person acting at that
+ * very moment, or a fault): the seam a race or a failure is staged at. A `first` that throws fails
+ * that call; later calls run as usual.
+ */
+export function beforeNextCall<T extends object>(target: T, method: AsyncMethodsOf<T>, first: () => Promise<void>): void {
+  const original = (target[method] as AsyncMethod).bind(target);
+  let pending = true;
+  Object.assign(target, {
+    [method]: async (...args: never[]) => {
+      if (pending) {
+        pending = false;
+        await first();
+      }
+      return original(...args);
+    },
+  });
+}

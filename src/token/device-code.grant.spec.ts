@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import { deviceCodeKey } from '../device-authorization/device-code.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown, UnauthorizedClient } from '../oauth-errors/oauth-error.js';
-import { DEVICE, formRequest, grantRequest, unitKit, type UnitKit } from '../testing/unit-kit.js';
+import { beforeNextCall, DEVICE, formRequest, grantRequest, unitKit, type UnitKit } from '../testing/unit-kit.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
@@ -56,17 +56,11 @@ describe('DeviceCodeGrant on the memory store', options, () => {
 
   test('an approval landing between the on-time stamp and the read gives tokens, not slow_down', options, async () => {
     const code = await issue(kit);
-    const stamp = kit.store.grants.stampOnTimePoll.bind(kit.store.grants);
     let raced = false;
-    // The store is the seam: a person approves just before the poll's first statement runs.
-    Object.assign(kit.store.grants, {
-      stampOnTimePoll: async (...args: Parameters<typeof stamp>) => {
-        if (!raced) {
-          raced = true;
-          await kit.grants.approve(code.user_code, 'alice');
-        }
-        return stamp(...args);
-      },
+    // A person approves just before the poll's first statement runs.
+    beforeNextCall(kit.store.grants, 'stampOnTimePoll', async () => {
+      raced = true;
+      await kit.grants.approve(code.user_code, 'alice');
     });
     const answer = await poll(kit, code.device_code);
     assert.ok(raced);
@@ -102,12 +96,9 @@ describe('DeviceCodeGrant on the memory store', options, () => {
     const code = await issue(kit);
     await kit.grants.approve(code.user_code, 'alice');
     const grant = (await kit.store.grants.findByDeviceCode(deviceCodeKey(code.device_code)))!;
-    const insert = kit.store.accessTokens.insert.bind(kit.store.accessTokens);
-    Object.assign(kit.store.accessTokens, {
-      insert: async (...args: Parameters<typeof insert>) => {
-        await insert(...args);
-        await kit.store.grants.disconnect('alice', grant.id, kit.clock.now());
-      },
+    // The person disconnects the device while its tokens are being stored.
+    beforeNextCall(kit.store.refreshTokens, 'insert', async () => {
+      await kit.store.grants.disconnect('alice', grant.id, kit.clock.now());
     });
     await assert.rejects(poll(kit, code.device_code), /disconnected/);
     const tokens = [...kit.store.data.refreshTokens.values(), ...kit.store.data.accessTokens.values()];
@@ -117,16 +108,8 @@ describe('DeviceCodeGrant on the memory store', options, () => {
   test('a failure while issuing puts the grant back, so the next poll redeems', options, async () => {
     const code = await issue(kit);
     await kit.grants.approve(code.user_code, 'alice');
-    const insert = kit.store.accessTokens.insert.bind(kit.store.accessTokens);
-    let failed = false;
-    Object.assign(kit.store.accessTokens, {
-      insert: async (...args: Parameters<typeof insert>) => {
-        if (!failed) {
-          failed = true;
-          throw new Error('disk full');
-        }
-        return insert(...args);
-      },
+    beforeNextCall(kit.store.accessTokens, 'insert', async () => {
+      throw new Error('disk full');
     });
     await assert.rejects(poll(kit, code.device_code), /disk full/);
     kit.clock.advance(code.interval);

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { ClientService } from '../clients/client.service.js';
@@ -43,7 +43,7 @@ export class DeviceCodeGrant {
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     private readonly clients: ClientService,
     private readonly issuer: TokenIssuerService,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
     private readonly events: DeviceGrantEvents,
   ) {}
 

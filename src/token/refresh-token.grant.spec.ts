@@ -3,7 +3,7 @@ import { beforeEach, describe, test } from 'node:test';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { InvalidGrant, InvalidScope } from '../oauth-errors/oauth-error.js';
-import { DEVICE, formRequest, grantRequest, unitKit, type UnitKit } from '../testing/unit-kit.js';
+import { beforeNextCall, DEVICE, formRequest, grantRequest, unitKit, type UnitKit } from '../testing/unit-kit.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
 const options = { timeout: 10_000 };
@@ -76,12 +76,8 @@ describe('RefreshTokenGrant on the memory store', options, () => {
   test('a revocation racing the rotation takes the new tokens down too', options, async () => {
     const first = await pair(kit);
     const used = (await kit.refreshTokens.find(first.refresh_token!))!;
-    const insert = kit.store.refreshTokens.insert.bind(kit.store.refreshTokens);
-    Object.assign(kit.store.refreshTokens, {
-      insert: async (...args: Parameters<typeof insert>) => {
-        await kit.store.refreshTokens.revokeFamily(used.familyId, kit.clock.now());
-        return insert(...args);
-      },
+    beforeNextCall(kit.store.refreshTokens, 'insert', async () => {
+      await kit.store.refreshTokens.revokeFamily(used.familyId, kit.clock.now());
     });
     await assert.rejects(refresh(kit, first.refresh_token!), /revoked/);
     assert.ok([...kit.store.data.refreshTokens.values()].every((token) => token.revokedAt !== null));
@@ -89,16 +85,8 @@ describe('RefreshTokenGrant on the memory store', options, () => {
 
   test('a failure while issuing releases the token, so the device may retry', options, async () => {
     const first = await pair(kit);
-    const insert = kit.store.accessTokens.insert.bind(kit.store.accessTokens);
-    let failed = false;
-    Object.assign(kit.store.accessTokens, {
-      insert: async (...args: Parameters<typeof insert>) => {
-        if (!failed) {
-          failed = true;
-          throw new Error('disk full');
-        }
-        return insert(...args);
-      },
+    beforeNextCall(kit.store.accessTokens, 'insert', async () => {
+      throw new Error('disk full');
     });
     await assert.rejects(refresh(kit, first.refresh_token!), /disk full/);
     assert.ok((await refresh(kit, first.refresh_token!)).refresh_token);

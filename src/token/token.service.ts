@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { UnsupportedGrantType } from '../oauth-errors/oauth-error.js';
@@ -13,7 +13,7 @@ export class TokenService {
   constructor(
     private readonly deviceCode: DeviceCodeGrant,
     private readonly refreshToken: RefreshTokenGrant,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   token(request: OAuthHttpRequest): Promise<TokenResponse | PollAnswer> {

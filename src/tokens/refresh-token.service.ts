@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '../clock.js';
+import { Injectable } from '@nestjs/common';
+import { InjectClock, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { randomToken, sha256 } from '../crypto/secrets.js';
@@ -25,7 +25,7 @@ export interface NewRefreshToken {
 export class RefreshTokenService {
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectClock() private readonly clock: Clock,
     private readonly events: DeviceGrantEvents,
   ) {}
 

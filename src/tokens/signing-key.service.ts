@@ -1,8 +1,8 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { CLOCK, type Clock } from '../clock.js';
+import { InjectClock, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import type { SigningKeyRecord } from '../persistence/records.js';
 
@@ -44,8 +44,8 @@ export class SigningKeyService implements OnModuleInit {
 
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
-    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
+    @InjectClock() private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {

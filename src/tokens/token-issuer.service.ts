@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { OFFLINE_ACCESS_SCOPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
-import { DEVICE_GRANT_OPTIONS } from '../device-grant.tokens.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import type { ClientRecord } from '../persistence/records.js';
 import { splitScope } from '../scopes/scope.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -27,7 +27,7 @@ export class TokenIssuerService {
   constructor(
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenService,
-    @Inject(DEVICE_GRANT_OPTIONS) private readonly options: ResolvedDeviceGrantOptions,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
   ) {}
 
   /** Whether this grant gets a refresh token: the client may refresh and asked for `offline_access` (or always does). */
