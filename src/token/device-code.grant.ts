@@ -53,55 +53,55 @@ export class DeviceCodeGrant {
    *   load cannot make a device that keeps its interval look too fast.
    * Every answer, refusals included, is told to the module's observers (see `MetricsListener`).
    */
-  handle(request: OAuthHttpRequest, params: FormParams, receivedAt = this.clock.now()): Promise<TokenResponse | PollAnswer> {
-    return this.answer(request, params, receivedAt).then(
-      (answer) => {
-        this.events.pollAnswered(answer instanceof OAuthError ? answer.error : 'success');
-        return answer;
-      },
-      (error: unknown) => {
-        this.events.pollAnswered(error instanceof OAuthError ? error.error : 'server_error');
-        throw error;
-      },
-    );
+  async handle(request: OAuthHttpRequest, params: FormParams, receivedAt = this.clock.now()): Promise<TokenResponse | PollAnswer> {
+    // One async function, not a wrapper around another: an extra promise per poll showed in the
+    // hammered workload.
+    try {
+      const client =
+        this.clients.knownPublicClient(request, params, DEVICE_CODE_GRANT_TYPE) ??
+        (await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE));
+      const deviceCode = params.require('device_code');
+      if (!DEVICE_CODE.test(deviceCode)) throw new InvalidGrant('the device code is invalid');
+      const deviceCodeHash = deviceCodeKey(deviceCode);
+      const now = receivedAt;
+      const poll = { deviceCodeHash, clientId: client.clientId, at: now };
+      // Most polls are a well-behaved device asking about a pending grant: the on-time stamp answers
+      // those (it holds every condition the checks below would test). A poll this instance knows to be
+      // too early (see RecentSlowDowns) goes straight to slow_down instead. Any other poll, or one
+      // neither took, is answered by reading the grant.
+      if (this.recentSlowDowns.tooEarly(deviceCodeHash, now)) {
+        const slowed = await this.slowDown(poll);
+        if (slowed) return this.told(slowed);
+      } else if (await this.store.grants.stampOnTimePoll(poll)) {
+        return this.told(PENDING);
+      }
+      const grant = await this.store.grants.findByDeviceCode(deviceCodeHash);
+      if (!grant) throw new InvalidGrant('the device code is invalid');
+      if (grant.clientId !== client.clientId) throw new InvalidGrant('the device code was issued to another client');
+      if (grant.revokedAt !== null) throw new InvalidGrant('the user disconnected this device');
+      if (grant.status === 'redeemed') throw new InvalidGrant('the device code was already used');
+      if (grant.status === 'denied') throw new AccessDenied('the user denied the request');
+      if (grant.expiresAt <= now) {
+        this.events.emit(DeviceGrantEvent.GrantExpired, { grantId: grant.id, clientId: grant.clientId });
+        throw new ExpiredToken('the device code expired');
+      }
+      if (grant.status === 'pending') {
+        return this.told(
+          (await this.slowDown(poll)) ??
+            new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`),
+        );
+      }
+      return this.told(await this.redeem(grant, now));
+    } catch (error) {
+      this.events.pollAnswered(error instanceof OAuthError ? error.error : 'server_error');
+      throw error;
+    }
   }
 
-  private async answer(request: OAuthHttpRequest, params: FormParams, receivedAt: number): Promise<TokenResponse | PollAnswer> {
-    const client =
-      this.clients.knownPublicClient(request, params, DEVICE_CODE_GRANT_TYPE) ??
-      (await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE));
-    const deviceCode = params.require('device_code');
-    if (!DEVICE_CODE.test(deviceCode)) throw new InvalidGrant('the device code is invalid');
-    const deviceCodeHash = deviceCodeKey(deviceCode);
-    const now = receivedAt;
-    const poll = { deviceCodeHash, clientId: client.clientId, at: now };
-    // Most polls are a well-behaved device asking about a pending grant: the on-time stamp answers
-    // those (it holds every condition the checks below would test). A poll this instance knows to be
-    // too early (see RecentSlowDowns) goes straight to slow_down instead. Any other poll, or one
-    // neither took, is answered by reading the grant.
-    if (this.recentSlowDowns.tooEarly(deviceCodeHash, now)) {
-      const slowed = await this.slowDown(poll);
-      if (slowed) return slowed;
-    } else if (await this.store.grants.stampOnTimePoll(poll)) {
-      return PENDING;
-    }
-    const grant = await this.store.grants.findByDeviceCode(deviceCodeHash);
-    if (!grant) throw new InvalidGrant('the device code is invalid');
-    if (grant.clientId !== client.clientId) throw new InvalidGrant('the device code was issued to another client');
-    if (grant.revokedAt !== null) throw new InvalidGrant('the user disconnected this device');
-    if (grant.status === 'redeemed') throw new InvalidGrant('the device code was already used');
-    if (grant.status === 'denied') throw new AccessDenied('the user denied the request');
-    if (grant.expiresAt <= now) {
-      this.events.emit(DeviceGrantEvent.GrantExpired, { grantId: grant.id, clientId: grant.clientId });
-      throw new ExpiredToken('the device code expired');
-    }
-    if (grant.status === 'pending') {
-      return (
-        (await this.slowDown(poll)) ??
-        new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`)
-      );
-    }
-    return this.redeem(grant, now);
+  /** Tells the module's observers how a poll was answered, and returns the answer. */
+  private told<T extends TokenResponse | PollAnswer>(answer: T): T {
+    this.events.pollAnswered(answer instanceof OAuthError ? answer.error : 'success');
+    return answer;
   }
 
   /**
