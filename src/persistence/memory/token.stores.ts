@@ -1,0 +1,73 @@
+import type { AccessTokenStore, RefreshTokenStore, RefreshTokenUse } from '../device-grant-store.js';
+import type { AccessTokenRecord, RefreshTokenRecord } from '../records.js';
+import { copy, revokeTokens, type MemoryData } from './memory-data.js';
+
+export class MemoryRefreshTokens implements RefreshTokenStore {
+  constructor(private readonly data: MemoryData) {}
+
+  private byHash(tokenHash: string): RefreshTokenRecord | undefined {
+    for (const token of this.data.refreshTokens.values()) if (token.tokenHash === tokenHash) return token;
+    return undefined;
+  }
+
+  async insert(token: RefreshTokenRecord): Promise<void> {
+    if (this.data.refreshTokens.has(token.id) || this.byHash(token.tokenHash)) throw new Error('a refresh token with this id or hash exists');
+    this.data.refreshTokens.set(token.id, copy(token));
+  }
+
+  async use(tokenHash: string, clientId: string, now: number): Promise<RefreshTokenUse> {
+    const token = this.byHash(tokenHash);
+    if (!token) return { outcome: 'unknown' };
+    if (token.clientId !== clientId) return { outcome: 'other_client', token: copy(token) };
+    if (token.revokedAt !== null) return { outcome: 'revoked', token: copy(token) };
+    if (token.usedAt !== null) {
+      await this.revokeFamily(token.familyId, now);
+      return { outcome: 'reused', token: copy(token) };
+    }
+    if (token.expiresAt <= now) return { outcome: 'expired', token: copy(token) };
+    token.usedAt = now;
+    return { outcome: 'rotated', token: copy(token) };
+  }
+
+  async release(id: string): Promise<void> {
+    const token = this.data.refreshTokens.get(id);
+    if (token) token.usedAt = null;
+  }
+
+  async find(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    const token = this.byHash(tokenHash);
+    return token ? copy(token) : null;
+  }
+
+  async isRevoked(id: string): Promise<boolean> {
+    const token = this.data.refreshTokens.get(id);
+    return !token || token.revokedAt !== null;
+  }
+
+  async revokeFamily(familyId: string, now: number): Promise<void> {
+    revokeTokens(this.data, (token) => token.familyId === familyId, now);
+  }
+
+  async revokeGrant(grantId: string, now: number): Promise<void> {
+    revokeTokens(this.data, (token) => token.grantId === grantId, now);
+  }
+}
+
+export class MemoryAccessTokens implements AccessTokenStore {
+  constructor(private readonly data: MemoryData) {}
+
+  async insert(token: AccessTokenRecord): Promise<void> {
+    if (this.data.accessTokens.has(token.jti)) throw new Error('an access token with this jti exists');
+    this.data.accessTokens.set(token.jti, copy(token));
+  }
+
+  async find(jti: string): Promise<AccessTokenRecord | null> {
+    const token = this.data.accessTokens.get(jti);
+    return token ? copy(token) : null;
+  }
+
+  async revoke(jti: string, now: number): Promise<void> {
+    const token = this.data.accessTokens.get(jti);
+    if (token && token.revokedAt === null) token.revokedAt = now;
+  }
+}
