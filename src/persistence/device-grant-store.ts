@@ -44,6 +44,7 @@ export const WRITE_DURABILITY = {
   'clients.disable': 'durable',
   'clients.delete': 'durable',
   'refreshTokens.insert': 'durable',
+  'refreshTokens.insertSuccessor': 'durable',
   'refreshTokens.use': 'durable',
   'refreshTokens.release': 'durable',
   'refreshTokens.revokeFamily': 'durable',
@@ -183,8 +184,16 @@ export type RefreshTokenUse =
  * @see RFC 9700 §4.14.2, RFC 6749 §6
  */
 export interface RefreshTokenStore {
-  /** Stores a new token before it is handed out. Durable. */
+  /** Stores the first token of a new family before it is handed out. Durable. */
   insert(token: RefreshTokenRecord): Promise<void>;
+
+  /**
+   * Stores the token that succeeds `predecessorId` in its family, before it is handed out, unless a
+   * revocation (RFC 7009, a disconnect, a replay) has reached the predecessor since it was used: that
+   * revocation wins. False then, and the whole family, access tokens included, is revoked, so nothing
+   * issued with this rotation stays usable. Durable.
+   */
+  insertSuccessor(token: RefreshTokenRecord, predecessorId: string): Promise<boolean>;
 
   /**
    * Uses the token with this hash for `clientId` at `now`: of two concurrent uses exactly one rotates
@@ -198,9 +207,6 @@ export interface RefreshTokenStore {
 
   /** The token with this hash, whatever its state, or null. */
   find(tokenHash: string): Promise<RefreshTokenRecord | null>;
-
-  /** Whether the token (by id) was revoked since it was read, or is gone: a revocation raced with its use. */
-  isRevoked(id: string): Promise<boolean>;
 
   /** Revokes every token of the family and every access token issued with them. Durable. @see RFC 7009 §2.1 */
   revokeFamily(familyId: string, now: number): Promise<void>;

@@ -127,10 +127,10 @@ export class DeviceCodeGrant {
       grantedScope: grant.scope,
       accessScope: grant.scope,
     };
-    let response: TokenResponse;
+    let issued: { response: TokenResponse; jti: string };
     try {
       const refreshToken = this.issuer.prepareRefreshToken(subject);
-      response = await this.issuer.respond(subject, refreshToken);
+      issued = await this.issuer.respond(subject, refreshToken);
       if (refreshToken) await this.issuer.saveRefreshToken(refreshToken);
     } catch (error) {
       // Nothing was handed out: put the grant back so the device's next poll can redeem it.
@@ -147,19 +147,9 @@ export class DeviceCodeGrant {
       clientId: grant.clientId,
       subject: grant.subject!,
       scope: grant.scope,
-      jti: jtiOf(response.access_token),
-      refreshToken: response.refresh_token !== undefined,
+      jti: issued.jti,
+      refreshToken: issued.response.refresh_token !== undefined,
     });
-    return response;
-  }
-
-}
-
-/** The `jti` of an access token we just signed (for events; never the token itself). */
-export function jtiOf(accessToken: string): string | undefined {
-  try {
-    return JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString('utf8')).jti;
-  } catch {
-    return undefined;
+    return issued.response;
   }
 }

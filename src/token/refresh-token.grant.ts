@@ -3,7 +3,6 @@ import { ClientService } from '../clients/client.service.js';
 import { REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
-import { jtiOf } from './device-code.grant.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
 import { InvalidGrant } from '../oauth-errors/oauth-error.js';
 import { formatScope, parseScope } from '../scopes/scope.js';
@@ -28,7 +27,9 @@ export class RefreshTokenGrant {
   ) {}
 
   async handle(request: OAuthHttpRequest, params: FormParams): Promise<TokenResponse> {
-    const client = await this.clients.authenticate(request, params, REFRESH_TOKEN_GRANT_TYPE);
+    const client =
+      this.clients.knownPublicClient(request, params, REFRESH_TOKEN_GRANT_TYPE) ??
+      (await this.clients.authenticate(request, params, REFRESH_TOKEN_GRANT_TYPE));
     const token = params.require('refresh_token');
     const scopeParam = params.get('scope');
     const requested = scopeParam === undefined ? undefined : parseScope(scopeParam);
@@ -42,30 +43,28 @@ export class RefreshTokenGrant {
       accessScope: requested ? formatScope(requested) : used.scope,
       familyId: used.familyId,
     };
-    let response: TokenResponse;
+    const next = this.issuer.prepareRefreshToken(subject)!;
+    let issued: { response: TokenResponse; jti: string };
+    let stored: boolean;
     try {
-      const next = this.issuer.prepareRefreshToken(subject)!;
-      // The rotated token is stored before anything is handed out.
-      await this.issuer.saveRefreshToken(next);
-      response = await this.issuer.respond(subject, next);
+      // The access token is recorded first, then the successor: a revocation (RFC 7009, a disconnect,
+      // a replay) that raced with this rotation is then either seen by the successor's conditional
+      // insert, or it came after both and took them down.
+      issued = await this.issuer.respond(subject, next);
+      stored = await this.refreshTokens.saveSuccessor(next.record, used.id);
     } catch (error) {
       await this.refreshTokens.release(used);
       throw error;
     }
-    // A revocation (RFC 7009, a disconnect, a replay) that raced with this rotation may have missed the
-    // new tokens: it wins, and takes them down too.
-    if (await this.refreshTokens.wasRevoked(used.id)) {
-      await this.refreshTokens.revokeFamily(used.familyId);
-      throw new InvalidGrant('the refresh token was revoked');
-    }
+    if (!stored) throw new InvalidGrant('the refresh token was revoked');
     this.events.emit(DeviceGrantEvent.TokenRefreshed, {
       grantId: used.grantId,
       clientId: client.clientId,
       subject: used.subject,
       scope: subject.accessScope,
-      jti: jtiOf(response.access_token),
+      jti: issued.jti,
       refreshToken: true,
     });
-    return response;
+    return issued.response;
   }
 }

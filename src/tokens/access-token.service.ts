@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SignJWT, createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { signEs256 } from './compact-jws.js';
 import { InjectClock, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
@@ -42,22 +43,23 @@ export class AccessTokenService {
     @InjectClock() private readonly clock: Clock,
   ) {}
 
-  async issue(claims: AccessTokenClaims): Promise<string> {
+  /** Signs and records an access token; the token and its `jti`. */
+  async issue(claims: AccessTokenClaims): Promise<{ token: string; jti: string }> {
     const key = await this.signingKeys.current();
     const now = this.clock.now();
     const iat = Math.floor(now / 1000);
     const jti = newId();
-    const payload: Record<string, unknown> = { client_id: claims.clientId };
+    const payload: Record<string, unknown> = {
+      iss: this.options.issuer,
+      sub: claims.subject,
+      aud: this.options.audience,
+      client_id: claims.clientId,
+      iat,
+      exp: iat + claims.ttl,
+      jti,
+    };
     if (claims.scope) payload.scope = claims.scope;
-    const token = await new SignJWT(payload)
-      .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
-      .setIssuer(this.options.issuer)
-      .setSubject(claims.subject)
-      .setAudience(this.options.audience)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + claims.ttl)
-      .setJti(jti)
-      .sign(key.privateKey);
+    const token = signEs256({ typ: 'at+jwt', kid: key.kid }, payload, key.privateKey);
     // Recorded before it is handed out, so a revocation can always find it.
     await this.store.accessTokens.insert({
       jti,
@@ -69,7 +71,7 @@ export class AccessTokenService {
       expiresAt: (iat + claims.ttl) * 1000,
       revokedAt: null,
     });
-    return token;
+    return { token, jti };
   }
 
   /**

@@ -101,9 +101,12 @@ export class RefreshTokenService {
     return this.store.refreshTokens.find(sha256(token));
   }
 
-  /** Whether the token (by id) has been revoked since it was read: a revocation raced with its use. */
-  wasRevoked(id: string): Promise<boolean> {
-    return this.store.refreshTokens.isRevoked(id);
+  /**
+   * Stores the token that succeeds `predecessorId`, unless a revocation reached the predecessor since
+   * it was used: false then, and the store has revoked the family (see `RefreshTokenStore.insertSuccessor`).
+   */
+  saveSuccessor(record: RefreshTokenRecord, predecessorId: string): Promise<boolean> {
+    return this.store.refreshTokens.insertSuccessor(record, predecessorId);
   }
 
   /** Puts back a token taken by `consume` when issuing its successor failed, so the client may retry. */

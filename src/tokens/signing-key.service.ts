@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { InjectClock, type Clock } from '../clock.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
@@ -29,7 +30,8 @@ export interface SigningKeyInfo {
 export interface ActiveSigningKey {
   kid: string;
   alg: string;
-  privateKey: CryptoKey;
+  /** For `signEs256`. */
+  privateKey: KeyObject;
 }
 
 /**
@@ -92,7 +94,7 @@ export class SigningKeyService implements OnModuleInit {
         const now = this.clock.now();
         const published = rows.filter((row) => this.publishedUntil(row) > now);
         const currentRow = rows.find((row) => row.rotatedAt === null)!;
-        const privateKey = (await importJWK(JSON.parse(currentRow.privateJwk) as JWK, currentRow.alg)) as CryptoKey;
+        const privateKey = createPrivateKey({ key: JSON.parse(currentRow.privateJwk) as JsonWebKey, format: 'jwk' });
         this.cache = {
           loadedAt: now,
           current: { kid: currentRow.kid, alg: currentRow.alg, privateKey },

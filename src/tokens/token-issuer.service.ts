@@ -55,9 +55,10 @@ export class TokenIssuerService {
     await this.refreshTokens.save(refreshToken.record);
   }
 
-  async respond(subject: TokenSubject, refreshToken: NewRefreshToken | undefined): Promise<TokenResponse> {
+  /** Signs and records the access token and builds the response; `jti` is the access token's, for events. */
+  async respond(subject: TokenSubject, refreshToken: NewRefreshToken | undefined): Promise<{ response: TokenResponse; jti: string }> {
     const ttl = subject.client.accessTokenTtl ?? this.options.accessTokenTtl;
-    const accessToken = await this.accessTokens.issue({
+    const { token: accessToken, jti } = await this.accessTokens.issue({
       subject: subject.subject,
       clientId: subject.client.clientId,
       scope: subject.accessScope,
@@ -68,6 +69,6 @@ export class TokenIssuerService {
     const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl };
     if (subject.accessScope) response.scope = subject.accessScope;
     if (refreshToken) response.refresh_token = refreshToken.token;
-    return response;
+    return { response, jti };
   }
 }

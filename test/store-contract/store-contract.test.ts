@@ -183,7 +183,7 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
       // The first replay takes the family down; one read after that finds the token revoked.
       assert.ok(refused.includes('reused') && refused.every((outcome) => outcome === 'reused' || outcome === 'revoked'), refused.join());
       assert.notEqual((await store.accessTokens.find(sibling.jti))?.revokedAt, null, 'the family\'s access tokens are revoked');
-      assert.equal(await store.refreshTokens.isRevoked(token.id), true);
+      assert.notEqual((await store.refreshTokens.find(token.tokenHash))?.revokedAt, null);
     });
 
     it('refreshTokens.use: other client, expired, revoked and unknown change nothing; release makes it usable', async () => {
@@ -200,6 +200,24 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
       await store.refreshTokens.insert(revoked);
       await store.refreshTokens.revokeGrant(revoked.grantId, T0);
       assert.equal((await store.refreshTokens.use(revoked.tokenHash, 'device', T0)).outcome, 'revoked');
+    });
+
+    it('refreshTokens.insertSuccessor: stored after a live predecessor; after a revoked one, nothing, and the family goes', async () => {
+      const first = refreshToken();
+      await store.refreshTokens.insert(first);
+      assert.equal((await store.refreshTokens.use(first.tokenHash, 'device', T0 + 1)).outcome, 'rotated');
+      const second = refreshToken({ familyId: first.familyId, grantId: first.grantId, createdAt: T0 + 1 });
+      assert.equal(await store.refreshTokens.insertSuccessor(second, first.id), true);
+      assert.equal((await store.refreshTokens.use(second.tokenHash, 'device', T0 + 2)).outcome, 'rotated');
+      const access = accessToken({ familyId: first.familyId, grantId: first.grantId });
+      await store.accessTokens.insert(access);
+      await store.refreshTokens.revokeFamily(first.familyId, T0 + 3);
+      const racing = { ...access, jti: unique('a') }; // recorded by a rotation racing the revocation
+      await store.accessTokens.insert(racing);
+      const third = refreshToken({ familyId: first.familyId, grantId: first.grantId, createdAt: T0 + 4 });
+      assert.equal(await store.refreshTokens.insertSuccessor(third, second.id), false);
+      assert.equal((await store.refreshTokens.use(third.tokenHash, 'device', T0 + 5)).outcome === 'rotated', false);
+      assert.notEqual((await store.accessTokens.find(racing.jti))?.revokedAt, null, 'the racing rotation\'s access token is revoked');
     });
 
     it('rateLimits: every failure counts, a window starts over, of concurrent lockers one locks', async () => {

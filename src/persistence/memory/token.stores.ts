@@ -39,9 +39,14 @@ export class MemoryRefreshTokens implements RefreshTokenStore {
     return token ? copy(token) : null;
   }
 
-  async isRevoked(id: string): Promise<boolean> {
-    const token = this.data.refreshTokens.get(id);
-    return !token || token.revokedAt !== null;
+  async insertSuccessor(token: RefreshTokenRecord, predecessorId: string): Promise<boolean> {
+    const predecessor = this.data.refreshTokens.get(predecessorId);
+    if (!predecessor || predecessor.revokedAt !== null) {
+      await this.revokeFamily(token.familyId, token.createdAt);
+      return false;
+    }
+    await this.insert(token);
+    return true;
   }
 
   async revokeFamily(familyId: string, now: number): Promise<void> {

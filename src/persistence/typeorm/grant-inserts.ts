@@ -29,5 +29,5 @@ const COLUMNS: InsertColumn<NewGrant>[] = [
  * @see RFC 8628 §3.2, §6.1
  */
 export function grantInserts(runner: SqlRunner): BatchedInsert<NewGrant> {
-  return new BatchedInsert(runner, 'dg_device_grant', COLUMNS, ID, { status: `'pending'` });
+  return new BatchedInsert(runner, 'dg_device_grant', COLUMNS, ID, { constants: { status: `'pending'` } });
 }

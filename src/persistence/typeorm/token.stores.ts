@@ -56,14 +56,26 @@ const REVOKE_GRANT_ACCESS = `UPDATE "dg_access_token" SET "revoked_at" = $2 WHER
  * INSERT of the successor. TypeORM's repositories prepared the SQL of each anew, which made a refresh
  * the slowest request of all.
  */
+/** A successor and the token it succeeds. */
+type Successor = { token: RefreshTokenRecord; predecessorId: string };
+const SUCCESSOR_COLUMNS: InsertColumn<Successor>[] = REFRESH_INSERT.map((column) => ({ ...column, value: (row: Successor) => column.value(row.token) }));
+/** Not inserted: read by the condition that the predecessor is not revoked. */
+const PREDECESSOR: InsertColumn<Successor> = { name: 'predecessor_id', postgresType: 'varchar', value: (row) => row.predecessorId };
+
 export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
   private readonly inserts: BatchedInsert<RefreshTokenRecord>;
+  private readonly successors: BatchedInsert<Successor>;
   private readonly uses: GroupCommit<Use, RefreshTokenRecord | undefined>;
   private readonly revokedChecks: GroupCommit<string, boolean>;
 
   constructor(private readonly runner: SqlRunner) {
     const batches = { maxBatch: MAX_BATCH, concurrency: batchesAtOnce(runner.dialect) };
     this.inserts = new BatchedInsert(runner, 'dg_refresh_token', REFRESH_INSERT, REFRESH_ID);
+    this.successors = new BatchedInsert(runner, 'dg_refresh_token', SUCCESSOR_COLUMNS, SUCCESSOR_COLUMNS[0], {
+      extra: [PREDECESSOR],
+      condition: (value) =>
+        `NOT EXISTS (SELECT 1 FROM "dg_refresh_token" AS "p" WHERE "p"."id" = ${value('predecessor_id')} AND "p"."revoked_at" IS NOT NULL)`,
+    });
     this.uses = new GroupCommit((uses) => this.takeMany(uses), batches);
     this.revokedChecks = new GroupCommit((ids) => this.revokedMany(ids), batches);
   }
@@ -101,8 +113,19 @@ export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
     return row ? toRefreshToken(row) : null;
   }
 
-  isRevoked(id: string): Promise<boolean> {
-    return this.revokedChecks.submit(id);
+  /**
+   * One conditional INSERT (in a batch with the others that arrive together) skips the successor of a
+   * revoked predecessor. On SQLite that settles it: the connection runs one statement at a time, so a
+   * revocation is wholly before the insert (no successor) or after it (and takes the successor down).
+   * On PostgreSQL a revocation committing while the insert runs is seen by neither, so the predecessor
+   * is read again once the insert has committed.
+   */
+  async insertSuccessor(token: RefreshTokenRecord, predecessorId: string): Promise<boolean> {
+    const inserted = await this.successors.insert({ token, predecessorId });
+    const revoked = (!inserted || this.runner.dialect === 'postgres') && (await this.revokedChecks.submit(predecessorId));
+    if (!inserted && !revoked) throw new Error('a refresh token with this id or hash exists');
+    if (revoked) await this.revokeFamily(token.familyId, token.createdAt);
+    return !revoked;
   }
 
   async revokeFamily(familyId: string, now: number): Promise<void> {
