@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTVerifyGetKey } from 'jose';
-import type { Clock } from '../clock.js';
+import { ManualClock } from '../testing/manual-clock.js';
 import type { AuthorizationServerMetadataService } from './authorization-server-metadata.service.js';
 import { InvalidToken } from './bearer-errors.js';
 import { resolveResourceOptions, type DeviceGrantResourceOptions } from './device-grant-resource.options.js';
 import { DeviceGrantTokenVerifier } from './device-grant-token.verifier.js';
 import type { RevocationCheckService } from './revocation-check.service.js';
 
-class ManualClock implements Clock {
-  constructor(public ms = Date.UTC(2026, 0, 1)) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000;
-  }
-}
 
 describe('DeviceGrantTokenVerifier with its verified-token cache', { timeout: 10_000 }, () => {
   const ISSUER = 'https://auth.example.test';

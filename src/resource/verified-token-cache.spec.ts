@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Clock } from '../clock.js';
+import { ManualClock } from '../testing/manual-clock.js';
 import type { DeviceGrantPrincipal } from './device-grant-principal.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
-class ManualClock implements Clock {
-  constructor(public ms = Date.UTC(2026, 0, 1)) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000;
-  }
-}
 
 const principal = (exp: number, jti = 'jti-1'): DeviceGrantPrincipal => ({ sub: 'alice', client_id: 'demo-device', scope: 'profile', jti, exp });
 

@@ -1,6 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { ClientService, type ClientRegistration } from '../clients/client.service.js';
-import type { Clock } from '../clock.js';
 import { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { DeviceAuthorizationService } from '../device-authorization/device-authorization.service.js';
 import { resolveOptions, type DeviceGrantModuleOptions } from '../device-grant.options.js';
@@ -14,17 +13,9 @@ import { AccessTokenService } from '../tokens/access-token.service.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
 import { SigningKeyService } from '../tokens/signing-key.service.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
+import { ManualClock } from './manual-clock.js';
 
-/** A clock the spec moves by hand. */
-export class ManualClock implements Clock {
-  constructor(private time = Date.UTC(2026, 11, 1)) {}
-  now(): number {
-    return this.time;
-  }
-  advance(seconds: number): void {
-    this.time += seconds * 1000;
-  }
-}
+export { ManualClock };
 
 /** The public device client every kit registers. */
 export const DEVICE: ClientRegistration = {
