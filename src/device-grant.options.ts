@@ -57,6 +57,12 @@ export interface DeviceGrantModuleOptions {
   deviceCodeTtl?: number;
   /** Minimum seconds between two polls of the token endpoint. Default 5. @see RFC 8628 §3.2 */
   pollingInterval?: number;
+  /**
+   * The longest a device is told to wait between polls, in seconds: each `slow_down` adds 5 s to its
+   * interval up to this, and a device that waits this long is answered normally. Default 60; at least
+   * `pollingInterval`. @see RFC 8628 §3.5
+   */
+  maxPollingInterval?: number;
   /** Lifetime of an access token, in seconds. Default 600 (RFC 6750 §5.3 asks for at most an hour). */
   accessTokenTtl?: number;
   /** Lifetime of a refresh token since its last use (rotation), in seconds. Default 30 days. */
@@ -125,6 +131,7 @@ export const DEFAULT_OPTIONS = {
   userCodeLength: 8,
   deviceCodeTtl: 600,
   pollingInterval: 5,
+  maxPollingInterval: 60,
   accessTokenTtl: 600,
   refreshTokenTtl: 30 * 24 * 3600,
   deviceDetailMaxLength: 100,
@@ -143,6 +150,7 @@ export interface ResolvedDeviceGrantOptions {
   userCodeMask: string;
   deviceCodeTtl: number;
   pollingInterval: number;
+  maxPollingInterval: number;
   accessTokenTtl: number;
   refreshTokenTtl: number;
   audience: string;
@@ -219,6 +227,12 @@ export function resolveOptions(
     throw new Error('DeviceGrantModule: userCodeMask separators must not be code characters');
   }
 
+  const pollingInterval = positiveInteger('pollingInterval', options.pollingInterval ?? DEFAULT_OPTIONS.pollingInterval);
+  const maxPollingInterval = positiveInteger('maxPollingInterval', options.maxPollingInterval ?? Math.max(DEFAULT_OPTIONS.maxPollingInterval, pollingInterval));
+  if (maxPollingInterval < pollingInterval) {
+    throw new Error(`DeviceGrantModule: maxPollingInterval (${maxPollingInterval}) must be at least pollingInterval (${pollingInterval})`);
+  }
+
   const scopes = options.scopes ?? DEFAULT_SCOPES;
   for (const scope of Object.keys(scopes)) {
     if (!isScopeToken(scope)) throw new Error(`DeviceGrantModule: invalid scope name ${scope}`);
@@ -236,7 +250,8 @@ export function resolveOptions(
     userCodeLength,
     userCodeMask,
     deviceCodeTtl: positiveInteger('deviceCodeTtl', options.deviceCodeTtl ?? DEFAULT_OPTIONS.deviceCodeTtl),
-    pollingInterval: positiveInteger('pollingInterval', options.pollingInterval ?? DEFAULT_OPTIONS.pollingInterval),
+    pollingInterval,
+    maxPollingInterval,
     accessTokenTtl: positiveInteger('accessTokenTtl', options.accessTokenTtl ?? DEFAULT_OPTIONS.accessTokenTtl),
     refreshTokenTtl: positiveInteger('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_OPTIONS.refreshTokenTtl),
     audience: options.audience ?? issuer,

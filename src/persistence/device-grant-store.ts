@@ -94,12 +94,13 @@ export interface GrantStore {
 
   /**
    * A too-early poll of a pending, live grant of this client: its interval grows by
-   * `SLOW_DOWN_INCREMENT` seconds for good, and this poll becomes the one the next is measured from.
-   * Resolves to the grant's interval after it; undefined when the grant is not (or no longer) such a
-   * grant. n such polls grow it by n increments, whether they arrive together or one after another. Cheap.
+   * `SLOW_DOWN_INCREMENT` seconds for good, up to `maxInterval`, and this poll becomes the one the next
+   * is measured from. Resolves to the grant's interval after it; undefined when the grant is not (or no
+   * longer) such a grant. n such polls grow it by n increments (up to the maximum), whether they arrive
+   * together or one after another. Cheap.
    * @see RFC 8628 §3.5
    */
-  slowDown(poll: Poll): Promise<number | undefined>;
+  slowDown(poll: Poll, maxInterval: number): Promise<number | undefined>;
 
   /** The grant with this device-code key, whatever its state, or null. */
   findByDeviceCode(deviceCodeHash: string): Promise<PolledGrant | null>;

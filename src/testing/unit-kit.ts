@@ -54,7 +54,7 @@ export async function unitKit(options: Partial<DeviceGrantModuleOptions> = {}) {
     refreshTokens,
     deviceAuthorization: new DeviceAuthorizationService(store, clients, resolved, clock, deviceGrantEvents),
     grants: new DeviceGrantService(store, resolved, clock, deviceGrantEvents),
-    deviceCodeGrant: new DeviceCodeGrant(store, clients, issuer, clock, deviceGrantEvents),
+    deviceCodeGrant: new DeviceCodeGrant(store, clients, issuer, clock, deviceGrantEvents, resolved),
     refreshTokenGrant: new RefreshTokenGrant(clients, refreshTokens, issuer, deviceGrantEvents),
   };
 }

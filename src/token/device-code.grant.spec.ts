@@ -54,6 +54,23 @@ describe('DeviceCodeGrant on the memory store', options, () => {
     assert.ok((await poll(kit, code.device_code)) instanceof AuthorizationPending);
   });
 
+  test('slow_down grows the interval up to maxPollingInterval; a device that waits that long is answered', options, async () => {
+    const capped = await unitKit({ maxPollingInterval: 12 });
+    const code = await capped.deviceAuthorization.authorize(formRequest({ client_id: 'device', scope: 'openid' }));
+    const pollCapped = () => capped.deviceCodeGrant.handle(...grantRequest({ grant_type: DEVICE_CODE_GRANT_TYPE, device_code: code.device_code, client_id: 'device' }));
+    await pollCapped();
+    const intervals: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      capped.clock.advance(1);
+      const answer = await pollCapped();
+      assert.ok(answer instanceof SlowDown);
+      intervals.push(/at least (\d+) seconds/.exec(answer.message)![1]);
+    }
+    assert.deepEqual(intervals, ['10', '12', '12', '12']);
+    capped.clock.advance(12);
+    assert.ok((await pollCapped()) instanceof AuthorizationPending);
+  });
+
   test('an approval landing between the on-time stamp and the read gives tokens, not slow_down', options, async () => {
     const code = await issue(kit);
     let raced = false;

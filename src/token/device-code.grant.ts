@@ -4,6 +4,8 @@ import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { ClientService } from '../clients/client.service.js';
 import { DEVICE_CODE_GRANT_TYPE, SLOW_DOWN_INCREMENT } from '../constants.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
+import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { deviceCodeKey } from '../device-authorization/device-code.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, OAuthError, SlowDown } from '../oauth-errors/oauth-error.js';
@@ -45,6 +47,7 @@ export class DeviceCodeGrant {
     private readonly issuer: TokenIssuerService,
     @InjectClock() private readonly clock: Clock,
     private readonly events: DeviceGrantEvents,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
   ) {}
 
   /**
@@ -88,7 +91,7 @@ export class DeviceCodeGrant {
       if (grant.status === 'pending') {
         return this.told(
           (await this.slowDown(poll)) ??
-            new SlowDown(`polling too fast: wait at least ${grant.interval + SLOW_DOWN_INCREMENT} seconds between polls`),
+            new SlowDown(`polling too fast: wait at least ${Math.min(grant.interval + SLOW_DOWN_INCREMENT, Math.max(this.options.maxPollingInterval, grant.interval))} seconds between polls`),
         );
       }
       return this.told(await this.redeem(grant, now));
@@ -110,7 +113,7 @@ export class DeviceCodeGrant {
    * Undefined when the grant is not that (any more): the caller reads it.
    */
   private async slowDown(poll: Poll): Promise<SlowDown | undefined> {
-    const interval = await this.store.grants.slowDown(poll);
+    const interval = await this.store.grants.slowDown(poll, this.options.maxPollingInterval);
     if (interval === undefined) return undefined;
     this.recentSlowDowns.note(poll.deviceCodeHash, poll.at, interval);
     return new SlowDown(`polling too fast: wait at least ${interval} seconds between polls`);

@@ -120,11 +120,14 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
     it('slowDown: each too-early poll grows the interval by 5 s for good, together or apart', async () => {
       const grant = newGrant();
       await store.grants.issue(grant);
-      const slow = (at: number) => store.grants.slowDown({ deviceCodeHash: grant.deviceCodeHash, clientId: 'device', at });
+      const slow = (at: number, max = 60) => store.grants.slowDown({ deviceCodeHash: grant.deviceCodeHash, clientId: 'device', at }, max);
       assert.equal(await slow(T0 + 1000), 10);
       const together = await Promise.all([slow(T0 + 2000), slow(T0 + 2000), slow(T0 + 2000)]);
       assert.ok(together.every((interval) => interval !== undefined && interval >= 15));
       assert.equal((await store.grants.findByDeviceCode(grant.deviceCodeHash))?.interval, 25);
+      assert.equal(await slow(T0 + 2500, 27), 27, 'it grows to the maximum and no further');
+      assert.deepEqual(await Promise.all([slow(T0 + 2600, 27), slow(T0 + 2600, 27)]), [27, 27]);
+      assert.equal(await slow(T0 + 2700, 20), 27, 'a lower maximum never shrinks it');
       await store.grants.decide(grant.userCode, { status: 'denied' }, T0 + 3000);
       assert.equal(await slow(T0 + 4000), undefined, 'a decided grant is not slowed down');
     });

@@ -45,10 +45,10 @@ export class MemoryGrants implements GrantStore {
     return true;
   }
 
-  async slowDown(poll: Poll): Promise<number | undefined> {
+  async slowDown(poll: Poll, maxInterval: number): Promise<number | undefined> {
     const grant = this.pollable(poll);
     if (!grant) return undefined;
-    grant.interval += SLOW_DOWN_INCREMENT;
+    grant.interval = Math.min(grant.interval + SLOW_DOWN_INCREMENT, Math.max(maxInterval, grant.interval));
     grant.lastPolledAt = poll.at;
     return grant.interval;
   }

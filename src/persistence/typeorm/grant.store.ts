@@ -47,8 +47,8 @@ export class TypeOrmGrantStore implements GrantStore {
     return this.onTimePolls.stamp(poll);
   }
 
-  slowDown(poll: Poll): Promise<number | undefined> {
-    return this.slowDowns.record(poll);
+  slowDown(poll: Poll, maxInterval: number): Promise<number | undefined> {
+    return this.slowDowns.record(poll, maxInterval);
   }
 
   findByDeviceCode(deviceCodeHash: string): Promise<PolledGrant | null> {
