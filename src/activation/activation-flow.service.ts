@@ -97,13 +97,14 @@ export class ActivationFlowService {
     if ((format !== 'svg' && format !== 'png') || !Number.isInteger(size) || size < QR_SIZE.min || size > QR_SIZE.max) {
       return notFound(400, `format must be svg or png and size an integer from ${QR_SIZE.min} to ${QR_SIZE.max}`);
     }
-    const ipKey = [`code:ip:${clientIp(request)}`];
-    if ((await this.limits.lockedFor(ipKey)) > 0) return notFound(429, 'too many wrong codes; try again later');
+    const attempt = await this.limits.attempt([`code:ip:${clientIp(request)}`]);
+    if (attempt.waitMs > 0) return notFound(429, 'too many wrong codes; try again later');
     const grant = typeof query.user_code === 'string' ? await this.grants.findPending(query.user_code) : null;
     if (!grant) {
-      await this.limits.fail(ipKey);
+      await this.limits.failed(attempt);
       return notFound(404, 'no pending request has this code');
     }
+    await this.limits.succeeded(attempt);
     const url = this.pages.completeUri(grant);
     return format === 'svg'
       ? { kind: 'file', status: 200, contentType: 'image/svg+xml', body: await qrSvg(url, size), cacheControl: 'no-store' }
@@ -113,16 +114,16 @@ export class ActivationFlowService {
   /** A typed or linked code: counted against the brute-force limits when wrong, carried in the session when right. */
   private async enterCode(request: PageRequest, session: BrowserSession, typed: string): Promise<PageResult> {
     const m = this.pages.messages(request);
-    const keys = [`code:ip:${clientIp(request)}`, `code:session:${this.sessions.sessionKey(session)}`];
-    const locked = await this.limits.lockedFor(keys);
-    if (locked > 0) {
-      return this.pages.codeEntry(request, session, 429, fill(m.lockedOut, { minutes: Math.ceil(locked / 60000) }), typed);
+    const attempt = await this.limits.attempt([`code:ip:${clientIp(request)}`, `code:session:${this.sessions.sessionKey(session)}`]);
+    if (attempt.waitMs > 0) {
+      return this.pages.codeEntry(request, session, 429, fill(m.lockedOut, { minutes: Math.ceil(attempt.waitMs / 60000) }), typed);
     }
     const grant = await this.grants.findPending(typed);
     if (!grant) {
-      await this.limits.fail(keys);
+      await this.limits.failed(attempt);
       return this.pages.codeEntry(request, session, 400, m.unknownCode, typed);
     }
+    await this.limits.succeeded(attempt);
     // The code leaves the URL here: the next page is reached by a redirect, the code rides in the session.
     return { kind: 'redirect', location: `${this.pages.base}/confirm`, cookie: await this.sessions.cookie({ ...session, code: grant.userCode }) };
   }

@@ -55,17 +55,18 @@ export class SignInService {
     const toDevices = form.get('next') === 'devices';
     const grant = session.code ? await this.grants.findPending(session.code) : null;
     if (!grant && !toDevices) return this.pages.codeEntry(request, { ...session, code: undefined }, 400, m.unknownCode);
-    const ipKey = [`signin:ip:${clientIp(request)}`];
-    const locked = await this.limits.lockedFor(ipKey);
-    if (locked > 0) {
-      return this.pages.signIn(request, session, grant, 429, { error: fill(m.lockedOut, { minutes: Math.ceil(locked / 60000) }), toDevices });
+    const attempt = await this.limits.attempt([`signin:ip:${clientIp(request)}`], SIGN_IN_FAILURES);
+    if (attempt.waitMs > 0) {
+      return this.pages.signIn(request, session, grant, 429, { error: fill(m.lockedOut, { minutes: Math.ceil(attempt.waitMs / 60000) }), toDevices });
     }
     const username = form.get('username') ?? '';
+    // A strategy that throws has still checked the password: its attempt stays counted.
     const user = await this.authenticate(username, form.get('password') ?? '');
     if (!user) {
-      await this.limits.fail(ipKey, SIGN_IN_FAILURES);
+      await this.limits.failed(attempt);
       return this.pages.signIn(request, session, grant, 401, { error: m.wrongCredentials, username, toDevices });
     }
+    await this.limits.succeeded(attempt);
     const signedIn = this.sessions.signIn(session, user);
     const location = toDevices ? this.options.routes.devices : `${this.pages.base}/confirm`;
     return { kind: 'redirect', location, cookie: await this.sessions.cookie(signedIn) };

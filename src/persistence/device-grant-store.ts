@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import type {
   AccessTokenRecord,
   ClientRecord,
-  FailureCount,
+  AttemptCount,
   GrantRecord,
   NewGrant,
   Poll,
@@ -51,7 +51,8 @@ export const WRITE_DURABILITY = {
   'refreshTokens.revokeGrant': 'durable',
   'accessTokens.insert': 'durable',
   'accessTokens.revoke': 'durable',
-  'rateLimits.countFailure': 'durable',
+  'rateLimits.attempt': 'durable',
+  'rateLimits.refund': 'durable',
   'rateLimits.lock': 'durable',
   'keys.insert': 'durable',
   'keys.rotate': 'durable',
@@ -226,22 +227,25 @@ export interface AccessTokenStore {
 }
 
 /**
- * Failure counters with a growing lockout, keyed by what is limited (`<purpose>:<scope>:<value>`),
- * shared by every instance. @see RFC 8628 §5.1, RFC 6749 §10.10
+ * Guess budgets with a growing lockout, keyed by what is limited (`<purpose>:<scope>:<value>`), shared
+ * by every instance. An attempt is counted before it is evaluated, in one statement, so parallel
+ * attempts cannot all pass a check made before any of them was counted.
+ * @see RFC 8628 §5.1, RFC 6749 §10.10
  */
 export interface RateLimitStore {
-  /** The latest `lockedUntil` among these keys (ms); 0 when none was ever locked. */
-  lockedUntil(keys: readonly string[]): Promise<number>;
   /**
-   * Counts one failure, atomically across instances: a window older than `windowStart` starts over
-   * at this failure. Returns the counter after it. Durable.
+   * Takes one attempt from the key's budget, atomically across instances, and says where the key
+   * stands after it: a window older than `windowStart` starts over at this attempt; while the key is
+   * locked the attempt is not counted. Durable.
    */
-  countFailure(key: string, now: number, windowStart: number): Promise<FailureCount>;
+  attempt(key: string, now: number, windowStart: number): Promise<AttemptCount>;
+  /** Gives back an attempt that was not a failure (a right code, or one never evaluated). Durable. */
+  refund(key: string): Promise<void>;
   /**
-   * Locks the key until `until` when it still has at least `maxFailures` failures, and starts its count
-   * over; true for exactly one of several instances that saw the limit reached. Durable.
+   * Locks the key until `until` when it has at least `budget` attempts in its window, and starts its
+   * count over; true for exactly one of several callers (on any instance) that saw the budget spent. Durable.
    */
-  lock(key: string, now: number, until: number, maxFailures: number): Promise<boolean>;
+  lock(key: string, now: number, until: number, budget: number): Promise<boolean>;
 }
 
 /** Access-token signing keys, shared by every instance. @see RFC 9068 §4 */

@@ -114,12 +114,14 @@ export interface SigningKeyRecord {
   rotatedAt: number | null;
 }
 
-/** A failure counter's state after one more failure was counted. */
-export interface FailureCount {
-  /** Failures in the current window, this one included. */
-  failures: number;
+/** A counter's state after an attempt was taken from its budget. */
+export interface AttemptCount {
+  /** Attempts in the current window, this one included (not counted while locked). */
+  attempts: number;
   /** Lockouts so far; each doubles the next. */
   lockouts: number;
+  /** Until when the key is locked (ms); 0 or past when it is not. */
+  lockedUntil: number;
 }
 
 /** Rows removed by one housekeeping run, per kind. */

@@ -52,7 +52,8 @@ for (const adapter of ADAPTERS) {
       clock.advance(601);
       await poll(server.url, expired.device_code);
       // A lockout of user-code entry.
-      await server.app.get(RateLimitService).fail(['code:ip:192.0.2.1'], 1);
+      const limits = server.app.get(RateLimitService);
+      await limits.failed(await limits.attempt(['code:ip:192.0.2.1'], 1));
       // A failed client authentication on the token endpoint is counted as that answer.
       await post(`${server.url}/oauth/token`, { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: 'x'.repeat(43), client_id: 'nobody' });
 

@@ -223,16 +223,18 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
       assert.notEqual((await store.accessTokens.find(racing.jti))?.revokedAt, null, 'the racing rotation\'s access token is revoked');
     });
 
-    it('rateLimits: every failure counts, a window starts over, of concurrent lockers one locks', async () => {
+    it('rateLimits: every attempt counts, each sees its own count; of concurrent lockers one locks; a lock stops counting', async () => {
       const key = `test:ip:${name}`;
-      const counts = await Promise.all(Array.from({ length: 5 }, () => store.rateLimits.countFailure(key, T0, T0 - 60_000)));
-      assert.deepEqual(counts.map((c) => c.failures).sort(), [1, 2, 3, 4, 5]);
+      const counts = await Promise.all(Array.from({ length: 6 }, () => store.rateLimits.attempt(key, T0, T0 - 60_000)));
+      assert.deepEqual(counts.map((c) => c.attempts).sort(), [1, 2, 3, 4, 5, 6]);
+      await store.rateLimits.refund(key);
+      assert.equal((await store.rateLimits.attempt(key, T0, T0 - 60_000)).attempts, 6, 'a refund gives one back');
       const locks = await Promise.all(Array.from({ length: 3 }, () => store.rateLimits.lock(key, T0, T0 + 60_000, 5)));
       assert.equal(count(locks, true), 1);
-      assert.equal(await store.rateLimits.lockedUntil([key, 'test:ip:nobody']), T0 + 60_000);
-      assert.equal(await store.rateLimits.lockedUntil(['test:ip:nobody']), 0);
-      assert.deepEqual(await store.rateLimits.countFailure(key, T0 + 1, T0 - 60_000), { failures: 1, lockouts: 1 });
-      assert.equal((await store.rateLimits.countFailure(key, T0 + 120_000, T0 + 60_000)).failures, 1, 'a new window');
+      assert.deepEqual(await store.rateLimits.attempt(key, T0 + 1, T0 - 60_000), { attempts: 0, lockouts: 1, lockedUntil: T0 + 60_000 }, 'not counted while locked');
+      assert.equal(await store.rateLimits.lock(key, T0 + 2, T0 + 120_000, 0), false, 'a locked key is not locked again');
+      assert.equal((await store.rateLimits.attempt(key, T0 + 120_000, T0 + 60_000)).attempts, 1, 'after the lock, a new window');
+      assert.equal(await store.rateLimits.lock(key, T0 + 120_000, T0 + 180_000, 5), false, 'under budget: no lock');
     });
 
     it('clients: an id is inserted once; delete takes its grants and tokens down', async () => {
