@@ -99,7 +99,9 @@ export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
       }
       if (token.expiresAt <= now) return { outcome: 'expired', token };
     }
-    const token = (await this.find(tokenHash))!;
+    // Live on both reads, yet taken by neither update: uses and releases racing this one. A replay.
+    const token = await this.find(tokenHash);
+    if (!token) return { outcome: 'unknown' };
     await this.revokeFamily(token.familyId, now);
     return { outcome: 'reused', token };
   }
