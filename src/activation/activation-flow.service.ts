@@ -26,12 +26,16 @@ export class ActivationFlowService {
     private readonly signIn: SignInService,
   ) {}
 
-  /** `GET /activate[?user_code=...]`: the code form, or straight to confirmation from `verification_uri_complete`. */
+  /**
+   * `GET /activate[?user_code=...]`: the code form; from `verification_uri_complete` (a link or a QR
+   * code) with the code filled in. A GET never evaluates a code: any page can make a browser fetch a
+   * link (an `<img>` needs no click), and a code evaluated then would spend this address's guesses. The
+   * code is checked when the person continues (a POST with the session's CSRF token).
+   */
   async start(request: PageRequest): Promise<PageResult> {
     const { session } = await this.sessions.read(request);
-    const typed = typeof request.query?.user_code === 'string' ? request.query.user_code : undefined;
-    if (typed === undefined) return this.pages.codeEntry(request, session, 200);
-    return this.enterCode(request, session, typed);
+    const linked = typeof request.query?.user_code === 'string' ? request.query.user_code : undefined;
+    return this.pages.codeEntry(request, session, 200, undefined, linked);
   }
 
   /** `POST /activate`: the typed code. */
@@ -79,9 +83,10 @@ export class ActivationFlowService {
   }
 
   /**
-   * `GET /activate/qr?user_code=...&format=svg|png&size=N`: the QR of a live grant's
-   * `verification_uri_complete`, for devices with a screen but no QR library. Unknown codes count
-   * against the same brute-force limit as the form, so this is no guessing oracle.
+   * `GET /activate/qr?user_code=...&format=svg|png&size=N`: the QR of a user code's
+   * `verification_uri_complete`, for devices with a screen but no QR library. It draws any code of the
+   * right shape without looking it up, so it tells nothing about which codes are live and spends no
+   * one's guesses.
    */
   async qr(request: PageRequest): Promise<PageResult> {
     const query = request.query ?? {};
@@ -97,15 +102,9 @@ export class ActivationFlowService {
     if ((format !== 'svg' && format !== 'png') || !Number.isInteger(size) || size < QR_SIZE.min || size > QR_SIZE.max) {
       return notFound(400, `format must be svg or png and size an integer from ${QR_SIZE.min} to ${QR_SIZE.max}`);
     }
-    const attempt = await this.limits.attempt([`code:ip:${clientIp(request)}`]);
-    if (attempt.waitMs > 0) return notFound(429, 'too many wrong codes; try again later');
-    const grant = typeof query.user_code === 'string' ? await this.grants.findPending(query.user_code) : null;
-    if (!grant) {
-      await this.limits.failed(attempt);
-      return notFound(404, 'no pending request has this code');
-    }
-    await this.limits.succeeded(attempt);
-    const url = this.pages.completeUri(grant);
+    const code = typeof query.user_code === 'string' ? this.grants.normalize(query.user_code) : null;
+    if (!code) return notFound(400, 'user_code is not a user code');
+    const url = this.pages.completeUriOf(code);
     return format === 'svg'
       ? { kind: 'file', status: 200, contentType: 'image/svg+xml', body: await qrSvg(url, size), cacheControl: 'no-store' }
       : { kind: 'file', status: 200, contentType: 'image/png', body: await qrPng(url, size), cacheControl: 'no-store' };

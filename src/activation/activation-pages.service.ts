@@ -160,7 +160,12 @@ export class ActivationPages {
 
   /** A grant's `verification_uri_complete`. @see RFC 8628 §3.3.1 */
   completeUri(grant: GrantRecord): string {
-    return `${this.verificationUri}?user_code=${encodeURIComponent(this.grants.display(grant.userCode))}`;
+    return this.completeUriOf(grant.userCode);
+  }
+
+  /** The `verification_uri_complete` of a normalised user code. */
+  completeUriOf(normalizedUserCode: string): string {
+    return `${this.verificationUri}?user_code=${encodeURIComponent(this.grants.display(normalizedUserCode))}`;
   }
 
   private pageView(request: PageRequest, session: BrowserSession, user: ActivationUser | null): PageView {

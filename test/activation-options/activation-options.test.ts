@@ -8,6 +8,7 @@ import { DEVICE_CODE_GRANT_TYPE } from '../../src/constants.js';
 import { post } from '../support/http.js';
 import { boundPort } from '../support/held-port.js';
 import { tempSqlite } from '../support/test-server.js';
+import { Visitor } from '../support/visitor.js';
 import { createAppModule, TestConfig } from './app.module.js';
 
 describe('activation options: forRootAsync, resolveUser, custom path, messages, renderers, https cookies', () => {
@@ -59,7 +60,15 @@ describe('activation options: forRootAsync, resolveUser, custom path, messages, 
 
   test('without a signed-in user the page sends people to the application sign-in; with one it shows consent and uses the custom done page', async () => {
     const code = await newCode();
-    const opened = await fetch(`${url}/pair?user_code=${code.user_code}`, { redirect: 'manual' });
+    // The link fills the code in; Continue submits it.
+    const linked = await fetch(`${url}/pair?user_code=${code.user_code}`, { redirect: 'manual' });
+    assert.equal(linked.status, 200);
+    const opened = await fetch(`${url}/pair`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: (linked.headers.get('set-cookie') ?? '').split(';')[0], 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: Visitor.csrf(await linked.text()), user_code: code.user_code }).toString(),
+    });
     assert.equal(opened.status, 303);
     const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0];
     const anonymous = await fetch(`${url}/pair/confirm`, { redirect: 'manual', headers: { cookie } });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DeviceClient, MemoryTokenStore } from '@device-grant-kit/device-client';
 import { poll, requestDeviceCode } from '../support/device-flow.js';
 import { recordingFetch, sharedClock } from '../support/device-client-harness.js';
@@ -10,6 +10,12 @@ import { assertOAuthError } from '../support/oauth-assertions.js';
 import { startServer, tempSqlite, TestClock, type TestServer } from '../support/test-server.js';
 
 const skip = browserSkipReason();
+
+/** Opens `verification_uri_complete`: the code is filled in (a GET never evaluates it), and Continue submits it. */
+async function openLink(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
 
 describe('the activation page in a real browser', { skip }, () => {
   let browser: Browser;
@@ -27,7 +33,7 @@ describe('the activation page in a real browser', { skip }, () => {
 
   async function signIn(context: BrowserContext, url: string) {
     const page = await context.newPage();
-    await page.goto(url);
+    await openLink(page, url);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill('alice-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -61,6 +67,9 @@ describe('the activation page in a real browser', { skip }, () => {
       const context = await browser.newContext({ viewport, locale: 'en-US' });
       const page = await context.newPage();
       await page.goto(pending.verificationUriComplete!);
+      assert.equal(await page.getByLabel('User code').inputValue(), pending.userCode, 'the link fills the code in');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Sign in');
       assert.equal(await page.locator('.usercode').textContent(), pending.userCode);
       await screenshot(page, 'sign-in');
@@ -122,7 +131,7 @@ describe('the activation page in a real browser', { skip }, () => {
     const code = await requestDeviceCode(server.url);
     const context = await browser.newContext({ viewport: VIEWPORTS[0] });
     const page = await context.newPage();
-    await page.goto(code.verification_uri_complete);
+    await openLink(page, code.verification_uri_complete);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill('wrong');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -252,7 +261,7 @@ describe('brute-force lockout in a real browser', { skip }, () => {
       server = await startServer({ databaseUrl: db.url });
       const again = await browser.newContext();
       const fresh = await again.newPage();
-      await fresh.goto(`${server.url}/activate?user_code=${code.user_code}`);
+      await openLink(fresh, `${server.url}/activate?user_code=${code.user_code}`);
       await fresh.getByText('Too many wrong codes').waitFor();
       await again.close();
     } finally {

@@ -50,7 +50,7 @@ describe('brute-force budgets under parallel requests (SQLite)', () => {
   test('40 parallel wrong passwords on one sign-in form: at most the budget evaluated', TIMEOUT, async () => {
     const code = await requestDeviceCode(server.url);
     const visitor = Visitor.at(server.url);
-    assert.equal((await visitor.request(`/activate?user_code=${code.user_code}`)).status, 303);
+    assert.equal((await visitor.openCode(code.user_code)).status, 303);
     const csrf = Visitor.csrf((await visitor.request('/activate/confirm')).text);
     const answers = await Promise.all(
       Array.from({ length: 40 }, (_, i) => visitor.request('/activate/sign-in', { csrf, username: 'alice', password: `wrong-${i}` })),
@@ -59,6 +59,21 @@ describe('brute-force budgets under parallel requests (SQLite)', () => {
     assert.ok((counted.get(401) ?? 0) <= SIGN_IN_BUDGET, `evaluated: ${counted.get(401)}`);
     assert.equal((counted.get(401) ?? 0) + (counted.get(429) ?? 0), 40, JSON.stringify([...counted]));
     clock.advance(3600);
+  });
+
+  test('a page of 20 cookie-less wrong-code links (and QR images) spends no guess: a right code typed next still works', TIMEOUT, async () => {
+    const lockoutsBefore = lockouts.length;
+    const links = Array.from({ length: 20 }, (_, i) => `BBBB-${'BCDFGHJKLMNPQRSTVWXZ'[i]}BBB`);
+    // What <img src> tags on any web page make a browser fetch: no cookie, no form.
+    const fetched = await Promise.all(
+      links.flatMap((userCode) => [fetch(`${server.url}/activate?user_code=${userCode}`), fetch(`${server.url}/activate/qr?user_code=${userCode}`)]),
+    );
+    assert.ok(fetched.every((answer) => answer.status === 200), fetched.map((answer) => answer.status).join());
+    const code = await requestDeviceCode(server.url);
+    const visitor = Visitor.at(server.url);
+    const csrf = Visitor.csrf((await visitor.request('/activate')).text);
+    assert.equal((await visitor.request('/activate', { csrf, user_code: code.user_code })).status, 303);
+    assert.equal(lockouts.length, lockoutsBefore, 'no lockout');
   });
 
   test('right codes give their attempt back: a household pairing many devices is not locked out', TIMEOUT, async () => {

@@ -59,7 +59,7 @@ for (const adapter of ADAPTERS) {
     test('sign-in (POST /activate/sign-in): refused, and the visitor stays signed out', TIMEOUT, async () => {
       const code = await requestDeviceCode(server.url);
       const visitor = Visitor.at(server.url);
-      assert.equal((await visitor.request(`/activate?user_code=${code.user_code}`)).status, 303);
+      assert.equal((await visitor.openCode(code.user_code)).status, 303);
       const signInPage = await visitor.request('/activate/confirm');
       assert.match(signInPage.text, /name="password"/);
       for (const [what, csrf] of await forgedTokens()) {

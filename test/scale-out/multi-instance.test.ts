@@ -96,7 +96,7 @@ for (const count of [2, 3]) {
         csrf = Visitor.csrf(wrong.text);
       }
       for (const server of fleet) {
-        const locked = await Visitor.at(server.url).request(`/activate?user_code=${code.user_code}`);
+        const locked = await Visitor.at(server.url).openCode(code.user_code);
         assert.equal(locked.status, 429, `instance ${server.url}`);
         assert.match(locked.text, /Too many wrong codes/);
       }

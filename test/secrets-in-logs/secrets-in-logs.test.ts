@@ -18,8 +18,8 @@ describe('secrets in logs', () => {
       await poll(server.url, code.device_code);
       await poll(server.url, code.device_code); // slow_down
       const visitor = Visitor.at(server.url);
-      const wrong = await visitor.request(`/activate?user_code=${code.user_code}`);
-      assert.equal(wrong.status, 303);
+      const opened = await visitor.openCode(code.user_code);
+      assert.equal(opened.status, 303);
       const signIn = await visitor.request('/activate/confirm');
       const badPassword = 'not-alices-password-' + Date.now();
       secrets.set(badPassword, 'wrong password');

@@ -32,9 +32,20 @@ export class Visitor {
     return match[1];
   }
 
+  /**
+   * Follows `verification_uri_complete` as a person does: the link shows the code filled in (a GET
+   * never evaluates it), and Continue submits it. The answer to that submission.
+   */
+  async openCode(userCode: string): Promise<{ status: number; headers: Headers; text: string }> {
+    const linked = await this.request(`/activate?user_code=${encodeURIComponent(userCode)}`);
+    assert.equal(linked.status, 200, linked.text.slice(0, 300));
+    assert.ok(linked.text.includes(`value="${userCode}"`), 'the link fills the code in');
+    return this.request('/activate', { csrf: Visitor.csrf(linked.text), user_code: userCode });
+  }
+
   /** Opens the code's page and signs in if asked; ends on the consent screen. */
   async openConsent(userCode: string, username = 'alice', password = 'alice-password'): Promise<string> {
-    const opened = await this.request(`/activate?user_code=${encodeURIComponent(userCode)}`);
+    const opened = await this.openCode(userCode);
     assert.equal(opened.status, 303, opened.text.slice(0, 300));
     let page = await this.request('/activate/confirm');
     if (/name="password"/.test(page.text)) {
