@@ -110,7 +110,7 @@ export class ActivationFlowService {
       : { kind: 'file', status: 200, contentType: 'image/png', body: await qrPng(url, size), cacheControl: 'no-store' };
   }
 
-  /** A typed or linked code: counted against the brute-force limits when wrong, carried in the session when right. */
+  /** A submitted code: a guess counted before it is looked up (given back when right), carried in the session when right. */
   private async enterCode(request: PageRequest, session: BrowserSession, typed: string): Promise<PageResult> {
     const m = this.pages.messages(request);
     const attempt = await this.limits.attempt([`code:ip:${clientIp(request)}`, `code:session:${this.sessions.sessionKey(session)}`]);
