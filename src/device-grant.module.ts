@@ -1,6 +1,5 @@
 import { Controller, Module, UseInterceptors, type DynamicModule, type Provider, type Type } from '@nestjs/common';
-import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActivationController } from './activation/activation.controller.js';
 import { ActivationExceptionFilter } from './activation/activation-exception.filter.js';
 import { DevicesController } from './activation/devices.controller.js';
@@ -41,7 +40,7 @@ import { MetricsListener } from './observability/metrics.listener.js';
 import { OAuthExceptionFilter } from './oauth-errors/oauth-exception.filter.js';
 import { DEVICE_GRANT_STORE } from './persistence/device-grant-store.js';
 import { DEVICE_GRANT_ENTITIES } from './persistence/entities/index.js';
-import { TypeOrmDeviceGrantStore } from './persistence/typeorm/typeorm-device-grant.store.js';
+import { TYPEORM_DEVICE_GRANT_STORE } from './persistence/typeorm/typeorm-device-grant.store.js';
 import { RevocationController } from './revocation/revocation.controller.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { DeviceCodeGrant } from './token/device-code.grant.js';
@@ -111,11 +110,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         useFactory: (options: DeviceGrantModuleOptions) => options.clock ?? systemClock,
         inject: [DEVICE_GRANT_MODULE_OPTIONS],
       },
-      {
-        provide: DEVICE_GRANT_STORE,
-        useFactory: (dataSource: DataSource) => new TypeOrmDeviceGrantStore(dataSource),
-        inject: [getDataSourceToken()],
-      },
+      TYPEORM_DEVICE_GRANT_STORE,
       OAuthExceptionFilter,
       ActivationExceptionFilter,
       BeforeHandlerErrors,

@@ -1,13 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClientService } from '../clients/client.service.js';
 import { CLOCK, systemClock } from '../clock.js';
 import { resolveOptions, type DeviceGrantModuleOptions } from '../device-grant.options.js';
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.module-definition.js';
 import { buildDataSourceOptions } from '../persistence/data-source-options.js';
-import { DEVICE_GRANT_STORE } from '../persistence/device-grant-store.js';
-import { TypeOrmDeviceGrantStore } from '../persistence/typeorm/typeorm-device-grant.store.js';
+import { TYPEORM_DEVICE_GRANT_STORE } from '../persistence/typeorm/typeorm-device-grant.store.js';
 import { SigningKeyService } from '../tokens/signing-key.service.js';
 import { ClientAdminService } from './client-admin.service.js';
 
@@ -32,11 +30,7 @@ export class DeviceGrantAdminModule {
       providers: [
         { provide: DEVICE_GRANT_OPTIONS, useValue: resolveOptions(config.options) },
         { provide: CLOCK, useValue: config.options.clock ?? systemClock },
-        {
-          provide: DEVICE_GRANT_STORE,
-          useFactory: (dataSource: DataSource) => new TypeOrmDeviceGrantStore(dataSource),
-          inject: [getDataSourceToken()],
-        },
+        TYPEORM_DEVICE_GRANT_STORE,
         ClientService,
         ClientAdminService,
         SigningKeyService,

@@ -1,5 +1,7 @@
+import type { FactoryProvider } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { DeviceGrantStore } from '../device-grant-store.js';
+import { DEVICE_GRANT_STORE, type DeviceGrantStore } from '../device-grant-store.js';
 import { TypeOrmClientStore } from './client.store.js';
 import { TypeOrmGrantStore } from './grant.store.js';
 import { TypeOrmServerSecretStore, TypeOrmSigningKeyStore } from './key.stores.js';
@@ -37,3 +39,10 @@ export class TypeOrmDeviceGrantStore implements DeviceGrantStore {
     this.maintenance = new TypeOrmMaintenance(dataSource);
   }
 }
+
+/** `DEVICE_GRANT_STORE` as the TypeORM store on the application's default data source. */
+export const TYPEORM_DEVICE_GRANT_STORE: FactoryProvider<DeviceGrantStore> = {
+  provide: DEVICE_GRANT_STORE,
+  useFactory: (dataSource: DataSource) => new TypeOrmDeviceGrantStore(dataSource),
+  inject: [getDataSourceToken()],
+};
