@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { SLOW_DOWN_INCREMENT } from '../constants.js';
 import type {
   AccessTokenRecord,
   ClientRecord,
@@ -11,6 +12,16 @@ import type {
   RefreshTokenRecord,
   SigningKeyRecord,
 } from './records.js';
+
+/**
+ * A grant's polling interval (seconds) after one `slow_down`: `SLOW_DOWN_INCREMENT` more, up to
+ * `maxInterval`, and never less than it was (were the maximum lowered since it grew). The SQL of the
+ * TypeORM store writes the same rule for a batch.
+ * @see RFC 8628 §3.5
+ */
+export function grownInterval(interval: number, maxInterval: number): number {
+  return Math.max(interval, Math.min(interval + SLOW_DOWN_INCREMENT, maxInterval));
+}
 
 /** Injection token of the module's {@link DeviceGrantStore}. */
 export const DEVICE_GRANT_STORE = Symbol('DEVICE_GRANT_STORE');

@@ -3,13 +3,13 @@ import { InjectClock, type Clock } from '../clock.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { ClientService } from '../clients/client.service.js';
-import { DEVICE_CODE_GRANT_TYPE, SLOW_DOWN_INCREMENT } from '../constants.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { deviceCodeKey } from '../device-authorization/device-code.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
 import { AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, OAuthError, SlowDown } from '../oauth-errors/oauth-error.js';
-import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
+import { grownInterval, InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import type { Poll, PolledGrant } from '../persistence/records.js';
 import { TokenIssuerService } from '../tokens/token-issuer.service.js';
 import type { TokenResponse } from '../tokens/token-response.js';
@@ -91,7 +91,7 @@ export class DeviceCodeGrant {
       if (grant.status === 'pending') {
         return this.told(
           (await this.slowDown(poll)) ??
-            new SlowDown(`polling too fast: wait at least ${Math.min(grant.interval + SLOW_DOWN_INCREMENT, Math.max(this.options.maxPollingInterval, grant.interval))} seconds between polls`),
+            new SlowDown(`polling too fast: wait at least ${grownInterval(grant.interval, this.options.maxPollingInterval)} seconds between polls`),
         );
       }
       return this.told(await this.redeem(grant, now));

@@ -1,5 +1,4 @@
-import { SLOW_DOWN_INCREMENT } from '../../constants.js';
-import type { ConnectedGrant, GrantStore } from '../device-grant-store.js';
+import { grownInterval, type ConnectedGrant, type GrantStore } from '../device-grant-store.js';
 import type { GrantRecord, NewGrant, Poll, PolledGrant } from '../records.js';
 import { copy, revokeTokens, type MemoryData } from './memory-data.js';
 
@@ -48,7 +47,7 @@ export class MemoryGrants implements GrantStore {
   async slowDown(poll: Poll, maxInterval: number): Promise<number | undefined> {
     const grant = this.pollable(poll);
     if (!grant) return undefined;
-    grant.interval = Math.min(grant.interval + SLOW_DOWN_INCREMENT, Math.max(maxInterval, grant.interval));
+    grant.interval = grownInterval(grant.interval, maxInterval);
     grant.lastPolledAt = poll.at;
     return grant.interval;
   }

@@ -6,7 +6,6 @@ import type { BatchedInsert } from './batched-insert.js';
 import { grantInserts } from './grant-inserts.js';
 import { GrantLookups } from './grant-lookups.js';
 import { OnTimePolls } from './on-time-polls.js';
-import { toGrant } from './rows.js';
 import { SlowDowns } from './slow-downs.js';
 import type { SqlRunner } from './sql-runner.js';
 import type { TypeOrmRefreshTokenStore } from './token.stores.js';
@@ -57,7 +56,7 @@ export class TypeOrmGrantStore implements GrantStore {
 
   async findPendingByUserCode(userCode: string, now: number): Promise<GrantRecord | null> {
     const grant = await this.grants.findOneBy({ userCode, status: 'pending', expiresAt: MoreThan(now) });
-    return grant && toGrant(grant);
+    return grant && { ...grant };
   }
 
   async decide(
@@ -68,7 +67,7 @@ export class TypeOrmGrantStore implements GrantStore {
     const result = await this.grants.update({ userCode, status: 'pending', expiresAt: MoreThan(now) }, { ...decision, decidedAt: now });
     if (result.affected !== 1) return null;
     const grant = await this.grants.findOneBy({ userCode });
-    return grant && toGrant(grant);
+    return grant && { ...grant };
   }
 
   async redeem(grantId: string, now: number): Promise<boolean> {
@@ -92,7 +91,7 @@ export class TypeOrmGrantStore implements GrantStore {
     if (marked.affected !== 1) return null;
     await this.refreshTokens.revokeGrant(grantId, now);
     const grant = await this.grants.findOneBy({ id: grantId });
-    return grant && toGrant(grant);
+    return grant && { ...grant };
   }
 
   async listConnected(subject: string, now: number): Promise<ConnectedGrant[]> {
@@ -127,7 +126,7 @@ export class TypeOrmGrantStore implements GrantStore {
     const names = new Map(clients.map((client) => [client.clientId, client.name]));
     return connected.map((row) => {
       const used = [row.redeemedAt, liveRefresh.get(row.id), lastAccess.get(row.id)].filter((t): t is number => typeof t === 'number');
-      return { grant: toGrant(row), clientName: names.get(row.clientId) ?? row.clientId, lastUsedAt: used.length ? Math.max(...used) : null };
+      return { grant: { ...row }, clientName: names.get(row.clientId) ?? row.clientId, lastUsedAt: used.length ? Math.max(...used) : null };
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { AccessTokenRecord, GrantRecord, RefreshTokenRecord } from '../records.js';
+import type { AccessTokenRecord, RefreshTokenRecord } from '../records.js';
 import type { SqlRow } from './sql-runner.js';
 
 /** A nullable epoch-ms column (PostgreSQL returns bigint as a string). */
@@ -37,9 +37,4 @@ export function toAccessToken(row: SqlRow): AccessTokenRecord {
     expiresAt: Number(row.expires_at),
     revokedAt: epochOrNull(row.revoked_at),
   };
-}
-
-/** A grant entity as a plain record (entities carry TypeORM's prototype; callers get data). */
-export function toGrant(entity: GrantRecord): GrantRecord {
-  return { ...entity };
 }
