@@ -8,7 +8,7 @@ import { ActivationFlowService } from './activation/activation-flow.service.js';
 import { ActivationPages } from './activation/activation-pages.service.js';
 import { DevicesPageService } from './activation/devices-page.service.js';
 import { SignInService } from './activation/sign-in.service.js';
-import { RateLimitService } from './activation/rate-limit.service.js';
+import { RateLimitService } from './limits/rate-limit.service.js';
 import { SessionService } from './activation/session.service.js';
 import { CLOCK, systemClock } from './clock.js';
 import { DeviceGrantEvents } from './events/device-grant-events.service.js';

@@ -1,17 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_OPTIONS, resolveOptions } from './device-grant.options.js';
+import { DEFAULT_LIMITS } from './limits/limits.options.js';
 
 const options = { timeout: 10_000 };
 const issuer = 'https://auth.example.test';
 
 describe('resolveOptions', options, () => {
   test('every default is applied once, the nested ones too; an explicit undefined keeps a default', options, () => {
-    const resolved = resolveOptions({ issuer, activation: { lockout: undefined, maxFailures: 3 }, housekeeping: { interval: 0 } });
-    assert.deepEqual(
-      { sessionTtl: resolved.activation.sessionTtl, maxFailures: resolved.activation.maxFailures, failureWindow: resolved.activation.failureWindow, lockout: resolved.activation.lockout },
-      { ...DEFAULT_OPTIONS.activation, maxFailures: 3 },
-    );
+    const resolved = resolveOptions({
+      issuer,
+      activation: { sessionTtl: undefined },
+      limits: { codesPerSession: { lockout: undefined, max: 3 }, deviceAuthorizationsPerClient: false },
+      housekeeping: { interval: 0 },
+    });
+    assert.equal(resolved.activation.sessionTtl, DEFAULT_OPTIONS.activation.sessionTtl);
+    assert.deepEqual(resolved.limits.codesPerSession, { ...DEFAULT_LIMITS.codesPerSession, max: 3 });
+    assert.deepEqual(resolved.limits.codesPerAddress, DEFAULT_LIMITS.codesPerAddress);
+    assert.equal(resolved.limits.deviceAuthorizationsPerClient, false);
+    assert.deepEqual(resolved.limits.deviceAuthorizationsPerAddress, DEFAULT_LIMITS.deviceAuthorizationsPerAddress);
     assert.deepEqual(resolved.housekeeping, { ...DEFAULT_OPTIONS.housekeeping, interval: 0 });
     assert.equal(resolved.pollingInterval, 5);
     assert.equal(resolved.maxPollingInterval, 60);
@@ -24,7 +31,10 @@ describe('resolveOptions', options, () => {
   });
 
   test('a bad nested value is refused at start-up', options, () => {
-    assert.throws(() => resolveOptions({ issuer, activation: { lockout: -1 } }), /activation.lockout/);
+    assert.throws(() => resolveOptions({ issuer, limits: { codesPerAddress: { lockout: -1 } } }), /limits.codesPerAddress.lockout/);
+    assert.throws(() => resolveOptions({ issuer, limits: { signInPerAccount: { lockout: 600, maxLockout: 60 } } }), /maxLockout must be at least its lockout/);
+    assert.throws(() => resolveOptions({ issuer, limits: { ipv6Prefix: 129 } }), /ipv6Prefix/);
+    assert.throws(() => resolveOptions({ issuer, activation: { sessionTtl: 0 } }), /activation.sessionTtl/);
     assert.throws(() => resolveOptions({ issuer, housekeeping: { batchSize: 0 } }), /housekeeping.batchSize/);
   });
 });

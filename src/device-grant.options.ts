@@ -1,4 +1,5 @@
 import type { ActivationOptions, ResolvedActivationOptions } from './activation/activation.options.js';
+import { resolveLimits, type LimitsOptions, type ResolvedLimits } from './limits/limits.options.js';
 import type { Clock } from './clock.js';
 import { isScopeToken } from './scopes/scope.js';
 
@@ -82,8 +83,10 @@ export interface DeviceGrantModuleOptions {
    * @see RFC 7662 §2.1, §4
    */
   introspectionClients?: string[];
-  /** The activation pages: how people sign in, brute-force limits, messages, renderers. */
+  /** The activation pages: how people sign in, messages, renderers. */
   activation?: ActivationOptions;
+  /** Guess budgets (user codes, passwords), device authorization rates, scrypt work; see {@link LimitsOptions}. */
+  limits?: LimitsOptions;
   /** Purging of finished records; see {@link HousekeepingOptions}. */
   housekeeping?: Partial<HousekeepingOptions>;
   /**
@@ -136,7 +139,7 @@ export const DEFAULT_OPTIONS = {
   refreshTokenTtl: 30 * 24 * 3600,
   deviceDetailMaxLength: 100,
   metrics: true,
-  activation: { sessionTtl: 3600, maxFailures: 5, failureWindow: 60, lockout: 60 },
+  activation: { sessionTtl: 3600 },
   housekeeping: { interval: 300, retention: 86400, batchSize: 500 } as HousekeepingOptions,
 };
 
@@ -158,6 +161,7 @@ export interface ResolvedDeviceGrantOptions {
   deviceDetailMaxLength: number;
   introspectionClients: string[];
   activation: ResolvedActivationOptions;
+  limits: ResolvedLimits;
   housekeeping: HousekeepingOptions;
   metrics: boolean;
   clock?: Clock;
@@ -259,13 +263,14 @@ export function resolveOptions(
     deviceDetailMaxLength: deviceDetailMaxLength(options.deviceDetailMaxLength ?? DEFAULT_OPTIONS.deviceDetailMaxLength),
     introspectionClients: [...(options.introspectionClients ?? [])],
     activation: checkActivation({ ...DEFAULT_OPTIONS.activation, ...withoutUndefined(options.activation ?? {}) }),
+    limits: resolveLimits(options.limits),
     housekeeping: checkHousekeeping({ ...DEFAULT_OPTIONS.housekeeping, ...withoutUndefined(options.housekeeping ?? {}) }),
     metrics: options.metrics ?? DEFAULT_OPTIONS.metrics,
     clock: options.clock,
   };
 }
 
-/** The keys set to a value: `{ lockout: undefined }` keeps the default, as leaving `lockout` out does. */
+/** The keys set to a value: `{ sessionTtl: undefined }` keeps the default, as leaving `sessionTtl` out does. */
 function withoutUndefined<T extends object>(values: T): T {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
 }
@@ -286,7 +291,7 @@ function checkActivation(activation: ResolvedActivationOptions): ResolvedActivat
   if (activation.resolveUser && !activation.signInUrl) {
     throw new Error('DeviceGrantModule: activation.resolveUser needs activation.signInUrl');
   }
-  for (const name of ['sessionTtl', 'maxFailures', 'failureWindow', 'lockout'] as const) positiveInteger(`activation.${name}`, activation[name]);
+  positiveInteger('activation.sessionTtl', activation.sessionTtl);
   return activation;
 }
 

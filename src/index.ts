@@ -9,6 +9,14 @@ export {
   type ResolvedDeviceGrantOptions,
   type UserCodeCharset,
 } from './device-grant.options.js';
+export {
+  DEFAULT_LIMITS,
+  type GuessBudget,
+  type LimitsOptions,
+  type RequestRate,
+  type ResolvedLimits,
+  type SecretCheckLimits,
+} from './limits/limits.options.js';
 export { DEVICE_GRANT_OPTIONS, InjectDeviceGrantOptions } from './device-grant.module-definition.js';
 export { CLOCK, InjectClock, systemClock, type Clock } from './clock.js';
 export { DEVICE_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE, OFFLINE_ACCESS_SCOPE } from './constants.js';

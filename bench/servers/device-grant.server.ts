@@ -9,7 +9,15 @@ import { monotonicNs, readSettings, serveIpc } from './serve-ipc.js';
 
 const settings = readSettings();
 const issuer = `http://127.0.0.1:${settings.port}`;
-const app = await createDemoApp({ issuer, databaseUrl: settings.databaseUrl, logger: ['error'] });
+// The load comes from one address and one client: rates so high they never refuse, but still counted,
+// so issuance is measured with the cost of its rate limits.
+const unrefused = { max: 1_000_000_000, window: 60 };
+const app = await createDemoApp({
+  issuer,
+  databaseUrl: settings.databaseUrl,
+  limits: { deviceAuthorizationsPerAddress: unrefused, deviceAuthorizationsPerClient: unrefused },
+  logger: ['error'],
+});
 await app.listen(settings.port, '127.0.0.1');
 const dataSource = app.get(DataSource);
 const grants = app.get(DeviceGrantService);

@@ -4,10 +4,10 @@ import { DeviceGrantService, UnknownUserCodeError } from '../grants/device-grant
 import { ActivationPages } from './activation-pages.service.js';
 import { readPostedForm } from './csrf.js';
 import { fill } from './messages.js';
-import { clientIp, type PageRequest } from './page-request.js';
+import type { PageRequest } from './page-request.js';
 import type { PageResult } from './page-response.js';
 import { QR_SIZE, qrPng, qrSvg } from './qr.js';
-import { RateLimitService } from './rate-limit.service.js';
+import { RateLimitService } from '../limits/rate-limit.service.js';
 import { SessionService, type BrowserSession } from './session.service.js';
 import { SignInService } from './sign-in.service.js';
 
@@ -113,7 +113,7 @@ export class ActivationFlowService {
   /** A submitted code: a guess counted before it is looked up (given back when right), carried in the session when right. */
   private async enterCode(request: PageRequest, session: BrowserSession, typed: string): Promise<PageResult> {
     const m = this.pages.messages(request);
-    const attempt = await this.limits.attempt([`code:ip:${clientIp(request)}`, `code:session:${this.sessions.sessionKey(session)}`]);
+    const attempt = await this.limits.attempt(this.limits.codeEntry(request.ip, this.sessions.sessionKey(session)));
     if (attempt.waitMs > 0) {
       return this.pages.codeEntry(request, session, 429, fill(m.lockedOut, { minutes: Math.ceil(attempt.waitMs / 60000) }), typed);
     }

@@ -33,12 +33,6 @@ export interface ActivationOptions {
   sessionSecret?: string;
   /** How long a sign-in lasts, in seconds. Default 3600. */
   sessionTtl?: number;
-  /** Wrong codes allowed per window, per client IP and per browser session. Default 5. */
-  maxFailures?: number;
-  /** The counting window in seconds. Default 60. */
-  failureWindow?: number;
-  /** First lockout in seconds; each further lockout doubles it, up to a day. Default 60. */
-  lockout?: number;
   /** Message overrides per language (`en`, `es`, or a new language with a full catalogue). */
   messages?: Record<string, Partial<ActivationMessages>>;
   /** Replace any page's renderer. */
@@ -46,7 +40,7 @@ export interface ActivationOptions {
 }
 
 /** The activation options with their defaults (`DEFAULT_OPTIONS.activation`) applied. */
-export type ResolvedActivationOptions = ActivationOptions & Required<Pick<ActivationOptions, 'sessionTtl' | 'maxFailures' | 'failureWindow' | 'lockout'>>;
+export type ResolvedActivationOptions = ActivationOptions & Required<Pick<ActivationOptions, 'sessionTtl'>>;
 
 /** Default mapping of a passport user to the person the pages know. */
 export function defaultActivationUser(user: any): ActivationUser {

@@ -16,6 +16,7 @@ export interface ActivationMessages {
   password: string;
   signIn: string;
   wrongCredentials: string;
+  signInPaused: string;
   signedInAs: string;
   signOut: string;
   confirmHeading: string;
@@ -74,6 +75,7 @@ const en: ActivationMessages = {
   password: 'Password',
   signIn: 'Sign in',
   wrongCredentials: 'Wrong username or password.',
+  signInPaused: 'Too many wrong passwords. For your security, signing in is paused. Try again in {minutes} min.',
   signedInAs: 'Signed in as {name}',
   signOut: 'Sign out',
   confirmHeading: 'Connect this device?',
@@ -134,6 +136,7 @@ const es: ActivationMessages = {
   password: 'Contraseña',
   signIn: 'Iniciar sesión',
   wrongCredentials: 'Usuario o contraseña incorrectos.',
+  signInPaused: 'Demasiadas contraseñas incorrectas. Por tu seguridad, el inicio de sesión está en pausa. Vuelve a intentarlo dentro de {minutes} min.',
   signedInAs: 'Sesión iniciada como {name}',
   signOut: 'Cerrar sesión',
   confirmHeading: '¿Conectar este dispositivo?',

@@ -6,8 +6,3 @@ export interface PageRequest {
   rawBody?: Buffer;
   ip?: string;
 }
-
-/** The client IP as the HTTP framework sees it (configure its proxy trust; see the README). */
-export function clientIp(request: PageRequest): string {
-  return String(request.ip ?? 'unknown').slice(0, 64);
-}

@@ -8,13 +8,10 @@ import { ActivationPages } from './activation-pages.service.js';
 import { defaultActivationUser, type ActivationUser } from './activation.options.js';
 import { readPostedForm } from './csrf.js';
 import { fill } from './messages.js';
-import { clientIp, type PageRequest } from './page-request.js';
+import type { PageRequest } from './page-request.js';
 import type { PageResult } from './page-response.js';
-import { RateLimitService } from './rate-limit.service.js';
+import { RateLimitService } from '../limits/rate-limit.service.js';
 import { SessionService, type BrowserSession } from './session.service.js';
-
-/** Sign-in failures allowed per client IP per window (more than code entries: people mistype passwords). */
-const SIGN_IN_FAILURES = 10;
 
 /**
  * The sign-in bridge: the built-in form checked by the configured passport strategy, sign-out, or,
@@ -55,11 +52,11 @@ export class SignInService {
     const toDevices = form.get('next') === 'devices';
     const grant = session.code ? await this.grants.findPending(session.code) : null;
     if (!grant && !toDevices) return this.pages.codeEntry(request, { ...session, code: undefined }, 400, m.unknownCode);
-    const attempt = await this.limits.attempt([`signin:ip:${clientIp(request)}`], SIGN_IN_FAILURES);
-    if (attempt.waitMs > 0) {
-      return this.pages.signIn(request, session, grant, 429, { error: fill(m.lockedOut, { minutes: Math.ceil(attempt.waitMs / 60000) }), toDevices });
-    }
     const username = form.get('username') ?? '';
+    const attempt = await this.limits.attempt(this.limits.signIn(request.ip, username));
+    if (attempt.waitMs > 0) {
+      return this.pages.signIn(request, session, grant, 429, { error: fill(m.signInPaused, { minutes: Math.ceil(attempt.waitMs / 60000) }), username, toDevices });
+    }
     // A strategy that throws has still checked the password: its attempt stays counted.
     const user = await this.authenticate(username, form.get('password') ?? '');
     if (!user) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { FormParams } from '../http/form-params.js';
-import { InvalidClient, InvalidRequest, InvalidScope, UnauthorizedClient } from '../oauth-errors/oauth-error.js';
+import { InvalidClient, InvalidRequest, InvalidScope, TemporarilyUnavailable, UnauthorizedClient } from '../oauth-errors/oauth-error.js';
 import { formRequest, unitKit, type UnitKit } from '../testing/unit-kit.js';
 
 const options = { timeout: 10_000 };
@@ -58,5 +58,23 @@ describe('ClientService on the memory store', options, () => {
     assert.equal(after.secretHash, before.secretHash);
     assert.equal(after.name, 'Backend 2');
     assert.equal(after.createdAt, before.createdAt);
+  });
+
+  test('secret checks are bounded: beyond the queue a 503; a secret that passed is recognised without a check, until it changes', options, async () => {
+    const tight = await unitKit({ limits: { secretChecks: { concurrent: 1, queue: 0 } } });
+    await tight.clients.register({ clientId: 'backend', name: 'Backend', secret: 's3cret-s3cret', scopes: ['openid'], grantTypes: [DEVICE_CODE_GRANT_TYPE] });
+    const right = () => authenticate(tight, { client_id: 'backend', client_secret: 's3cret-s3cret' });
+    const wrong = () => authenticate(tight, { client_id: 'backend', client_secret: 'wrong' });
+    assert.equal((await right()).clientId, 'backend');
+    await assert.rejects(authenticate(tight, { client_id: 'nobody', client_secret: 'x' }), InvalidClient, 'an unknown client: the same check, on a dummy hash');
+    // One wrong secret holds the only slot: another wrong one is refused at once, the right one is recognised.
+    const holding = wrong();
+    await assert.rejects(wrong(), (error: unknown) => error instanceof TemporarilyUnavailable && error.headers['Retry-After'] === '1');
+    await assert.rejects(authenticate(tight, { client_id: 'nobody', client_secret: 'x' }), TemporarilyUnavailable, 'an unknown client costs a bounded check too');
+    assert.equal((await right()).clientId, 'backend');
+    await assert.rejects(holding, InvalidClient);
+    // A new secret: the old one is checked anew, and fails.
+    await tight.clients.register({ clientId: 'backend', name: 'Backend', secret: 'n3w-s3cret-n3w', scopes: ['openid'], grantTypes: [DEVICE_CODE_GRANT_TYPE] });
+    await assert.rejects(right(), InvalidClient);
   });
 });

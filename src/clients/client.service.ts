@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectClock, type Clock } from '../clock.js';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dummySecretHash, hashSecret, verifySecret } from '../crypto/secrets.js';
+import { BoundedWork } from '../limits/bounded-work.js';
 import type { OAuthHttpRequest } from '../http/form-params.js';
 import { decodeFormComponent, type FormParams } from '../http/form-params.js';
 import { newClientRecord } from './client-record.js';
@@ -37,6 +39,23 @@ const CLIENT_CACHE_MS = 2_000;
 /** Bound on cached client records (one per client id, so a flood of ids cannot grow memory). */
 const CLIENT_CACHE_MAX = 1_000;
 
+/**
+ * How long a secret that passed scrypt is recognised from memory, in milliseconds: a confidential
+ * client (a resource server introspecting, a device refreshing) then pays scrypt once per this time,
+ * and keeps being answered while a flood of wrong secrets fills the scrypt queue. Only an HMAC of
+ * the secret under a key of this process is kept, tied to the stored hash it matched, so a changed
+ * secret is checked anew at once.
+ */
+const VERIFIED_SECRET_MS = 5 * 60_000;
+
+/** A secret that matched, remembered as an HMAC. */
+interface VerifiedSecret {
+  mac: Buffer;
+  /** The stored hash it matched; a rotation changes it. */
+  against: string;
+  until: number;
+}
+
 /** A client record read (or being read) from the database, and until when to answer from it. */
 interface CachedClient {
   until: number;
@@ -60,12 +79,17 @@ interface PresentedCredentials {
 @Injectable()
 export class ClientService {
   private readonly cache = new Map<string, CachedClient>();
+  private readonly verified = new Map<string, VerifiedSecret>();
+  private readonly macKey = randomBytes(32);
+  private readonly secretChecks: BoundedWork;
 
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
     @InjectClock() private readonly clock: Clock,
-  ) {}
+  ) {
+    this.secretChecks = new BoundedWork(options.limits.secretChecks);
+  }
 
   /** Authenticates the client of a request and checks it may use `grantType`. */
   async authenticate(request: OAuthHttpRequest, params: FormParams, grantType: string): Promise<ClientRecord> {
@@ -101,7 +125,10 @@ export class ClientService {
       ? await this.lookup(presented.clientId)
       : null;
     if (!client || client.disabled) {
-      if (presented.secret !== undefined) await verifySecret(presented.secret, await dummySecretHash());
+      if (presented.secret !== undefined) {
+        const dummy = await dummySecretHash();
+        await this.secretChecks.run(() => verifySecret(presented.secret!, dummy));
+      }
       throw new InvalidClient('client authentication failed');
     }
     if (client.secretHash) {
@@ -139,7 +166,7 @@ export class ClientService {
       previousSecretExpiresAt: existing?.previousSecretExpiresAt ?? null,
     };
     await this.store.clients.save(client);
-    this.cache.delete(registration.clientId);
+    this.forget(registration.clientId);
     return client;
   }
 
@@ -150,6 +177,7 @@ export class ClientService {
   /** Forgets a cached client record, so a change written elsewhere (client administration) applies at once here. */
   forget(clientId: string): void {
     this.cache.delete(clientId);
+    this.verified.delete(clientId);
   }
 
   /**
@@ -158,10 +186,23 @@ export class ClientService {
    */
   private async secretMatches(client: ClientRecord, secret: string): Promise<boolean> {
     const previousLive = !!client.previousSecretHash && (client.previousSecretExpiresAt ?? 0) > this.clock.now();
-    const [current, previous] = await Promise.all([
-      verifySecret(secret, client.secretHash!),
-      previousLive ? verifySecret(secret, client.previousSecretHash!) : false,
-    ]);
+    const mac = createHmac('sha256', this.macKey).update(client.clientId).update('\0').update(secret).digest();
+    const known = this.verified.get(client.clientId);
+    if (
+      known !== undefined &&
+      known.until > performance.now() &&
+      (known.against === client.secretHash || (previousLive && known.against === client.previousSecretHash)) &&
+      timingSafeEqual(known.mac, mac)
+    ) {
+      return true;
+    }
+    const [current, previous] = await this.secretChecks.run(() =>
+      Promise.all([verifySecret(secret, client.secretHash!), previousLive ? verifySecret(secret, client.previousSecretHash!) : false]),
+    );
+    if (current || previous) {
+      if (this.verified.size >= CLIENT_CACHE_MAX) this.verified.clear();
+      this.verified.set(client.clientId, { mac, against: current ? client.secretHash! : client.previousSecretHash!, until: performance.now() + VERIFIED_SECRET_MS });
+    }
     return current || previous;
   }
 

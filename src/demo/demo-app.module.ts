@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Clock } from '../clock.js';
+import type { LimitsOptions } from '../limits/limits.options.js';
 import { DeviceGrantModule } from '../device-grant.module.js';
 import { DEFAULT_SCOPES } from '../device-grant.options.js';
 import { buildDataSourceOptions } from '../persistence/data-source-options.js';
@@ -23,6 +24,8 @@ export interface DemoConfig {
   clock?: Clock;
   /** Seconds between polls (default 5); scale-out tests shorten it. */
   pollingInterval?: number;
+  /** Limits other than the module's defaults (tests that issue hundreds of codes from one address lift the rates). */
+  limits?: LimitsOptions;
 }
 
 /** The scopes the demo server knows (the admin CLI checks new clients' scopes against them). */
@@ -50,6 +53,7 @@ export class DemoAppModule {
           scopes: DEMO_SCOPES,
           clock: config.clock,
           pollingInterval: config.pollingInterval,
+          limits: config.limits,
           introspectionClients: [DEMO_CREDENTIALS.resourceServerClientId],
           activation: { passportStrategy: DEMO_LOCAL_STRATEGY },
         }),

@@ -7,7 +7,8 @@ import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
-import { InvalidRequest, ServerError } from '../oauth-errors/oauth-error.js';
+import { RateLimitService } from '../limits/rate-limit.service.js';
+import { InvalidRequest, ServerError, TooManyRequests } from '../oauth-errors/oauth-error.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
 import { newId } from '../persistence/ids.js';
 import type { NewGrant } from '../persistence/records.js';
@@ -46,6 +47,7 @@ export class DeviceAuthorizationService {
   constructor(
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     private readonly clients: ClientService,
+    private readonly limits: RateLimitService,
     @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
     @InjectClock() private readonly clock: Clock,
     private readonly events: DeviceGrantEvents,
@@ -58,12 +60,20 @@ export class DeviceAuthorizationService {
     this.verificationUri = endpointUrl(options, options.routes.verification);
   }
 
+  /**
+   * Counted per address before anything else (so a flood costs neither a client lookup nor a secret
+   * check), and per client once the client is known and the request is valid.
+   */
   async authorize(request: OAuthHttpRequest): Promise<DeviceAuthorizationResponse> {
+    const fromAddress = await this.limits.deviceAuthorizationFrom(request.ip);
+    if (fromAddress > 0) throw new TooManyRequests(fromAddress / 1000, 'too many device authorization requests from this address');
     const params = FormParams.from(request);
     const client = await this.clients.authenticate(request, params, DEVICE_CODE_GRANT_TYPE);
     const scopes = parseScope(params.get('scope'));
     this.clients.checkScopes(client, scopes);
     const details = this.readDeviceDetails(params);
+    const forClient = await this.limits.deviceAuthorizationFor(client.clientId);
+    if (forClient > 0) throw new TooManyRequests(forClient / 1000, 'too many device authorization requests for this client');
 
     const now = this.clock.now();
     const deviceCode = newDeviceCode(now);

@@ -72,9 +72,9 @@ export interface TokenRevokedEvent {
 }
 
 export interface LockoutEvent {
-  /** What is locked: `code:ip`, `code:session`, `signin:ip`. */
+  /** What is locked: `code:session`, `code:ip`, `signin:account-ip`, `signin:ip`, `signin:account`. */
   scope: string;
-  /** The client IP for IP lockouts (the hashed session id is not exposed). */
+  /** The address key (IPv4, or an IPv6 /64) for address lockouts; session and account keys are hashes and not exposed. */
   ip?: string;
   /** Until when (ms since the epoch). */
   until: number;

@@ -91,6 +91,38 @@ export class ExpiredToken extends OAuthError {
   readonly error = 'expired_token';
 }
 
+/**
+ * Too many requests from this address or for this client: 429 with `Retry-After` (seconds). The code
+ * is `slow_down`, RFC 8628's word for "ask less often", as no RFC registers one for a rate limit on the
+ * device authorization endpoint.
+ * @see RFC 6749 §5.2, RFC 8628 §3.5, RFC 6585 §4
+ */
+export class TooManyRequests extends OAuthError {
+  readonly error = 'slow_down';
+  override readonly status = 429;
+  override readonly headers: Record<string, string>;
+
+  constructor(retryAfterSeconds: number, description?: string) {
+    super(description);
+    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+  }
+}
+
+/**
+ * The server cannot take the request now (overloaded, or a dependency is down): 503 with `Retry-After`.
+ * @see RFC 6749 §4.1.2.1, RFC 9110 §15.6.4
+ */
+export class TemporarilyUnavailable extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  override readonly status = 503;
+  override readonly headers: Record<string, string>;
+
+  constructor(retryAfterSeconds: number, description?: string) {
+    super(description);
+    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+  }
+}
+
 /** The server failed in a way it did not expect; the details stay in the server log. @see RFC 6749 §4.1.2.1 */
 export class ServerError extends OAuthError {
   readonly error = 'server_error';

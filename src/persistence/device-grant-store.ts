@@ -64,6 +64,7 @@ export const WRITE_DURABILITY = {
   'accessTokens.revoke': 'durable',
   'rateLimits.attempt': 'durable',
   'rateLimits.refund': 'durable',
+  'rateLimits.count': 'cheap',
   'rateLimits.lock': 'durable',
   'keys.insert': 'durable',
   'keys.rotate': 'durable',
@@ -257,6 +258,11 @@ export interface RateLimitStore {
    * count over; true for exactly one of several callers (on any instance) that saw the budget spent. Durable.
    */
   lock(key: string, now: number, until: number, budget: number): Promise<boolean>;
+  /**
+   * Counts one request against a request rate, as `attempt` does (a key counted this way is never
+   * locked). Cheap: a crash may forget the last counts, which gives a few requests more.
+   */
+  count(key: string, now: number, windowStart: number): Promise<AttemptCount>;
 }
 
 /** Access-token signing keys, shared by every instance. @see RFC 9068 §4 */

@@ -122,6 +122,8 @@ export interface AttemptCount {
   lockouts: number;
   /** Until when the key is locked (ms); 0 or past when it is not. */
   lockedUntil: number;
+  /** When the current window started (ms). */
+  windowStart: number;
 }
 
 /** Rows removed by one housekeeping run, per kind. */

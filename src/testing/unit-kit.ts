@@ -6,6 +6,7 @@ import { resolveOptions, type DeviceGrantModuleOptions } from '../device-grant.o
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { DeviceGrantService } from '../grants/device-grant.service.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
+import { RateLimitService } from '../limits/rate-limit.service.js';
 import { MemoryDeviceGrantStore } from '../persistence/memory/memory-device-grant.store.js';
 import { DeviceCodeGrant } from '../token/device-code.grant.js';
 import { RefreshTokenGrant } from '../token/refresh-token.grant.js';
@@ -44,6 +45,7 @@ export async function unitKit(options: Partial<DeviceGrantModuleOptions> = {}) {
   const refreshTokens = new RefreshTokenService(store, clock, deviceGrantEvents);
   const issuer = new TokenIssuerService(accessTokens, refreshTokens, resolved);
   await clients.register(DEVICE);
+  const limits = new RateLimitService(store, resolved, clock, deviceGrantEvents);
   return {
     store,
     clock,
@@ -52,7 +54,8 @@ export async function unitKit(options: Partial<DeviceGrantModuleOptions> = {}) {
     clients,
     accessTokens,
     refreshTokens,
-    deviceAuthorization: new DeviceAuthorizationService(store, clients, resolved, clock, deviceGrantEvents),
+    limits,
+    deviceAuthorization: new DeviceAuthorizationService(store, clients, limits, resolved, clock, deviceGrantEvents),
     grants: new DeviceGrantService(store, resolved, clock, deviceGrantEvents),
     deviceCodeGrant: new DeviceCodeGrant(store, clients, issuer, clock, deviceGrantEvents, resolved),
     refreshTokenGrant: new RefreshTokenGrant(clients, refreshTokens, issuer, deviceGrantEvents),

@@ -41,7 +41,7 @@ describe('housekeeping', () => {
       const report = await housekeeping.purge();
       assert.equal(report.grants, 3, 'pending, denied, and the redeemed grant without live tokens');
       assert.equal(report.accessTokens, 2);
-      assert.equal(report.rateLimits, 1);
+      assert.equal(report.rateLimits, 3, 'the stale counter, and the device authorization counts of this address and client');
       assert.equal(report.refreshTokens, 0, 'the refresh token lives 30 days');
       const left = await grants.find();
       assert.deepEqual(left.map((grant) => grant.status), ['redeemed']);

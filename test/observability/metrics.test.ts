@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RateLimitService } from '../../src/activation/rate-limit.service.js';
+import { RateLimitService } from '../../src/limits/rate-limit.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../../src/constants.js';
 import { poll, refresh, requestDeviceCode } from '../support/device-flow.js';
 import { get, post } from '../support/http.js';
@@ -53,7 +53,7 @@ for (const adapter of ADAPTERS) {
       await poll(server.url, expired.device_code);
       // A lockout of user-code entry.
       const limits = server.app.get(RateLimitService);
-      await limits.failed(await limits.attempt(['code:ip:192.0.2.1'], 1));
+      await limits.failed(await limits.attempt([{ key: 'code:ip:192.0.2.1', budget: { max: 1, window: 60, lockout: 60, maxLockout: 60 } }]));
       // A failed client authentication on the token endpoint is counted as that answer.
       await post(`${server.url}/oauth/token`, { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: 'x'.repeat(43), client_id: 'nobody' });
 

@@ -8,7 +8,7 @@ import { DeviceGrantEntity } from '../../src/persistence/entities/index.js';
 import { poll, requestDeviceCode } from '../support/device-flow.js';
 import type { Answer } from '../support/http.js';
 import { createPostgresDatabase } from '../support/postgres.js';
-import { startServerProcess } from '../support/server-process.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { tempSqlite } from '../support/test-server.js';
 import { Visitor } from '../support/visitor.js';
 
@@ -27,8 +27,19 @@ async function grantStates(databaseUrl: string, deviceCodes: string[]): Promise<
   }
 }
 
+/** Runs the scenario; whatever fails, every server process it started is killed (a failed step must not leave one running). */
 async function crashMidFlow(databaseUrl: string, report: (message: string) => void): Promise<void> {
-  let server = await startServerProcess({ databaseUrl, env: { POLLING_INTERVAL: '1' } });
+  const started: ServerProcess[] = [];
+  try {
+    await crashMidFlowSteps(databaseUrl, report, started);
+  } finally {
+    await Promise.all(started.map((server) => server.stop('SIGKILL')));
+  }
+}
+
+async function crashMidFlowSteps(databaseUrl: string, report: (message: string) => void, started: ServerProcess[]): Promise<void> {
+  const track = (server: ServerProcess) => (started.push(server), server);
+  let server = track(await startServerProcess({ databaseUrl, env: { POLLING_INTERVAL: '1' } }));
   const issuer = server.url;
   const pending = await Promise.all(Array.from({ length: 20 }, () => requestDeviceCode(server.url)));
   const approved = await Promise.all(Array.from({ length: 40 }, () => requestDeviceCode(server.url)));
@@ -71,7 +82,7 @@ async function crashMidFlow(databaseUrl: string, report: (message: string) => vo
   }
 
   // The restarted process listens on a new port under the same issuer (as behind a load balancer).
-  server = await startServerProcess({ databaseUrl, issuer, env: { POLLING_INTERVAL: '1' } });
+  server = track(await startServerProcess({ databaseUrl, issuer, env: { POLLING_INTERVAL: '1' } }));
   try {
     // Polled again within the interval: an approved grant still answers with its tokens at once.
     for (const code of approved) {

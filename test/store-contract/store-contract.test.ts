@@ -231,10 +231,21 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
       assert.equal((await store.rateLimits.attempt(key, T0, T0 - 60_000)).attempts, 6, 'a refund gives one back');
       const locks = await Promise.all(Array.from({ length: 3 }, () => store.rateLimits.lock(key, T0, T0 + 60_000, 5)));
       assert.equal(count(locks, true), 1);
-      assert.deepEqual(await store.rateLimits.attempt(key, T0 + 1, T0 - 60_000), { attempts: 0, lockouts: 1, lockedUntil: T0 + 60_000 }, 'not counted while locked');
+      assert.deepEqual(await store.rateLimits.attempt(key, T0 + 1, T0 - 60_000), { attempts: 0, lockouts: 1, lockedUntil: T0 + 60_000, windowStart: T0 }, 'not counted while locked');
       assert.equal(await store.rateLimits.lock(key, T0 + 2, T0 + 120_000, 0), false, 'a locked key is not locked again');
       assert.equal((await store.rateLimits.attempt(key, T0 + 120_000, T0 + 60_000)).attempts, 1, 'after the lock, a new window');
       assert.equal(await store.rateLimits.lock(key, T0 + 120_000, T0 + 180_000, 5), false, 'under budget: no lock');
+    });
+
+    it('rateLimits.count: every request counts, each sees its own count and the window it falls in', async () => {
+      const key = `test:rate:${name}`;
+      const counts = await Promise.all(Array.from({ length: 8 }, () => store.rateLimits.count(key, T0, T0 - 60_000)));
+      assert.deepEqual(counts.map((c) => c.attempts).sort(), [1, 2, 3, 4, 5, 6, 7, 8]);
+      assert.ok(counts.every((c) => c.windowStart === T0));
+      const later = await store.rateLimits.count(key, T0 + 30_000, T0 - 30_000);
+      assert.deepEqual([later.attempts, later.windowStart], [9, T0], 'inside the window: counted on');
+      const next = await store.rateLimits.count(key, T0 + 60_000, T0);
+      assert.deepEqual([next.attempts, next.windowStart], [1, T0 + 60_000], 'a window that ended starts over');
     });
 
     it('clients: an id is inserted once; delete takes its grants and tokens down', async () => {

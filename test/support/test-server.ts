@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createDemoApp } from '../../src/demo/create-demo-app.js';
 import { DeviceGrantService } from '../../src/grants/device-grant.service.js';
 import type { Clock } from '../../src/clock.js';
+import type { LimitsOptions } from '../../src/limits/limits.options.js';
 import { startOnFreshPort, startOnPort } from './held-port.js';
 
 export type AdapterName = 'fastify' | 'express';
@@ -41,11 +42,12 @@ export function tempSqlite(): { url: string; dir: string; cleanup(): void } {
  * free again only because this test closed the server that held it.
  */
 export async function startServer(
-  options: { adapter?: AdapterName; databaseUrl?: string; clock?: Clock; port?: number } = {},
+  options: { adapter?: AdapterName; databaseUrl?: string; clock?: Clock; port?: number; limits?: LimitsOptions; trustProxy?: boolean } = {},
 ): Promise<TestServer> {
   const temp = options.databaseUrl ? undefined : tempSqlite();
   const databaseUrl = options.databaseUrl ?? temp!.url;
-  const build = (issuer: string) => createDemoApp({ issuer, databaseUrl, clock: options.clock, adapter: options.adapter, logger: false });
+  const build = (issuer: string) =>
+    createDemoApp({ issuer, databaseUrl, clock: options.clock, adapter: options.adapter, limits: options.limits, trustProxy: options.trustProxy, logger: false });
   const { app, url } = options.port === undefined ? await startOnFreshPort(build) : await startOnPort(options.port, build);
   return {
     url,

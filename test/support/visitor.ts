@@ -4,10 +4,15 @@ import assert from 'node:assert/strict';
 export class Visitor {
   private cookie = '';
 
-  constructor(private readonly base: () => string, private readonly language = 'en') {}
+  constructor(
+    private readonly base: () => string,
+    private readonly language = 'en',
+    /** Sent with every request (e.g. `X-Forwarded-For` to a server that trusts the test as its proxy). */
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
-  static at(url: string, language = 'en'): Visitor {
-    return new Visitor(() => url, language);
+  static at(url: string, language = 'en', headers: Record<string, string> = {}): Visitor {
+    return new Visitor(() => url, language, headers);
   }
 
   async request(path: string, form?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }> {
@@ -15,6 +20,7 @@ export class Visitor {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
       headers: {
+        ...this.headers,
         cookie: this.cookie,
         'accept-language': this.language,
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),

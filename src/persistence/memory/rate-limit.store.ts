@@ -21,7 +21,11 @@ export class MemoryRateLimits implements RateLimitStore {
       }
       counter.updatedAt = now;
     }
-    return { attempts: counter.failures, lockouts: counter.lockouts, lockedUntil: counter.lockedUntil };
+    return { attempts: counter.failures, lockouts: counter.lockouts, lockedUntil: counter.lockedUntil, windowStart: counter.windowStart };
+  }
+
+  count(key: string, now: number, windowStart: number): Promise<AttemptCount> {
+    return this.attempt(key, now, windowStart);
   }
 
   async refund(key: string): Promise<void> {
