@@ -86,6 +86,22 @@ for (const adapter of ADAPTERS) {
       }
     });
 
+    test('slow_down stops growing at maxPollingInterval (60 s): 30 too-early polls, then a device that waits 60 s is answered', async () => {
+      const code = await requestDeviceCode(server.url);
+      assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
+      let said = '';
+      for (let i = 0; i < 30; i++) {
+        clock.advance(1);
+        const slow = await poll(server.url, code.device_code);
+        assertOAuthError(slow, 'slow_down');
+        said = slow.body.error_description;
+      }
+      // Uncapped, 30 slow_downs would ask for 155 s.
+      assert.match(said, /wait at least 60 seconds/);
+      clock.advance(60);
+      assertOAuthError(await poll(server.url, code.device_code), 'authorization_pending');
+    });
+
     test('a device polling too fast still gets the decision at once: tokens once approved, access_denied once denied', async () => {
       const approved = await requestDeviceCode(server.url);
       const denied = await requestDeviceCode(server.url);
