@@ -9,6 +9,7 @@ import { ActivationPages } from './activation/activation-pages.service.js';
 import { DevicesPageService } from './activation/devices-page.service.js';
 import { SignInService } from './activation/sign-in.service.js';
 import { RateLimitService } from './limits/rate-limit.service.js';
+import { KeyVault } from './crypto/key-vault.service.js';
 import { SessionService } from './activation/session.service.js';
 import { CLOCK, systemClock } from './clock.js';
 import { DeviceGrantEvents } from './events/device-grant-events.service.js';
@@ -129,6 +130,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       GrantManagementService,
       SessionService,
       RateLimitService,
+      KeyVault,
       ActivationPages,
       SignInService,
       ActivationFlowService,
@@ -158,7 +160,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         timedEndpoint(MetricsController, routes.metrics),
       ],
       providers: [...(definition.providers ?? []), ...providers],
-      exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationPages, SignInService, ActivationFlowService, DevicesPageService, DeviceGrantMetrics, ClientAdminService],
+      exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, KeyVault, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationPages, SignInService, ActivationFlowService, DevicesPageService, DeviceGrantMetrics, ClientAdminService],
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { ActivationOptions, ResolvedActivationOptions } from './activation/activation.options.js';
+import type { KeyEncryptionOptions } from './crypto/key-encryption.js';
 import { resolveLimits, type LimitsOptions, type ResolvedLimits } from './limits/limits.options.js';
 import type { Clock } from './clock.js';
 import { isScopeToken } from './scopes/scope.js';
@@ -87,6 +88,12 @@ export interface DeviceGrantModuleOptions {
   activation?: ActivationOptions;
   /** Guess budgets (user codes, passwords), device authorization rates, scrypt work; see {@link LimitsOptions}. */
   limits?: LimitsOptions;
+  /**
+   * The key-encryption key that seals the private signing keys and the session-cookie key in the
+   * database (see {@link KeyEncryptionOptions}). Required on PostgreSQL (every instance the same); on an
+   * SQLite file it defaults to a key generated into `<database>.kek` (0600) beside it.
+   */
+  keyEncryption?: KeyEncryptionOptions;
   /** Purging of finished records; see {@link HousekeepingOptions}. */
   housekeeping?: Partial<HousekeepingOptions>;
   /**
@@ -162,6 +169,7 @@ export interface ResolvedDeviceGrantOptions {
   introspectionClients: string[];
   activation: ResolvedActivationOptions;
   limits: ResolvedLimits;
+  keyEncryption?: KeyEncryptionOptions;
   housekeeping: HousekeepingOptions;
   metrics: boolean;
   clock?: Clock;
@@ -264,6 +272,7 @@ export function resolveOptions(
     introspectionClients: [...(options.introspectionClients ?? [])],
     activation: checkActivation({ ...DEFAULT_OPTIONS.activation, ...withoutUndefined(options.activation ?? {}) }),
     limits: resolveLimits(options.limits),
+    keyEncryption: options.keyEncryption,
     housekeeping: checkHousekeeping({ ...DEFAULT_OPTIONS.housekeeping, ...withoutUndefined(options.housekeeping ?? {}) }),
     metrics: options.metrics ?? DEFAULT_OPTIONS.metrics,
     clock: options.clock,

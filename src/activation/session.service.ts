@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import { InjectClock, type Clock } from '../clock.js';
+import { KeyVault, sealContext } from '../crypto/key-vault.service.js';
 import { randomToken, safeEqual } from '../crypto/secrets.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
@@ -23,6 +24,8 @@ export interface BrowserSession {
 }
 
 const SECRET_NAME = 'session-cookie-key';
+/** How long an instance uses the cookie key it read: a rotation (`admin sessions rotate-key`) reaches every instance within this. */
+const KEY_CACHE_MS = 5_000;
 /** The cookie itself lives a day at most; a sign-in inside it lasts `sessionTtl`. */
 const COOKIE_TTL_S = 24 * 3600;
 
@@ -32,7 +35,7 @@ const COOKIE_TTL_S = 24 * 3600;
  */
 @Injectable()
 export class SessionService {
-  private key?: Promise<Uint8Array>;
+  private key?: { readAt: number; value: Promise<Uint8Array> };
   readonly cookieName: string;
   private readonly secure: boolean;
 
@@ -40,6 +43,7 @@ export class SessionService {
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
     @InjectClock() private readonly clock: Clock,
+    private readonly vault: KeyVault,
   ) {
     this.secure = options.issuer.startsWith('https:');
     // __Host- binds the cookie to this exact origin; browsers accept it only with Secure.
@@ -114,19 +118,42 @@ export class SessionService {
     return createHash('sha256').update(session.sid).digest('base64url').slice(0, 32);
   }
 
+  /**
+   * Replaces the cookie key with a new random one: every session cookie issued before stops opening
+   * (on every instance within `KEY_CACHE_MS`), so everyone is signed out. Not for a configured
+   * `activation.sessionSecret`, which only a configuration change replaces.
+   */
+  async rotateKey(): Promise<void> {
+    if (this.options.activation.sessionSecret) throw new Error('activation.sessionSecret is configured: change it in the configuration to rotate the cookie key');
+    const context = sealContext.secret(SECRET_NAME);
+    const current = await this.store.secrets.get(SECRET_NAME);
+    const next = await this.vault.seal(randomBytes(32).toString('base64url'), context);
+    if (current === null) await this.store.secrets.insertIfAbsent(SECRET_NAME, next, this.clock.now());
+    else if (!(await this.store.secrets.replace(SECRET_NAME, current, next))) throw new Error('the cookie key changed meanwhile (another rotation?): try again');
+    this.key = undefined;
+  }
+
   private getKey(): Promise<Uint8Array> {
-    this.key ??= this.loadKey().catch((error) => {
-      this.key = undefined;
-      throw error;
-    });
-    return this.key;
+    const now = performance.now();
+    if (!this.key || now - this.key.readAt > KEY_CACHE_MS) {
+      const value = this.loadKey();
+      const entry = { readAt: now, value };
+      this.key = entry;
+      value.catch(() => {
+        if (this.key === entry) this.key = undefined;
+      });
+    }
+    return this.key.value;
   }
 
   private async loadKey(): Promise<Uint8Array> {
     const configured = this.options.activation.sessionSecret;
     if (configured) return createHash('sha256').update(configured).digest();
-    const value = await this.store.secrets.insertIfAbsent(SECRET_NAME, randomBytes(32).toString('base64url'), this.clock.now());
-    return Buffer.from(value, 'base64url');
+    const context = sealContext.secret(SECRET_NAME);
+    const stored =
+      (await this.store.secrets.get(SECRET_NAME)) ??
+      (await this.store.secrets.insertIfAbsent(SECRET_NAME, await this.vault.seal(randomBytes(32).toString('base64url'), context), this.clock.now()));
+    return Buffer.from(await this.vault.open(stored, context), 'base64url');
   }
 }
 

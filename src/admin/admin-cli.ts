@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
+import { SessionService } from '../activation/session.service.js';
+import { KeyVault } from '../crypto/key-vault.service.js';
 import { SigningKeyService, type SigningKeyInfo } from '../tokens/signing-key.service.js';
 import { ClientAdminError } from './client-admin.errors.js';
 import { ClientAdminService, DEFAULT_SECRET_GRACE, type ClientSummary } from './client-admin.service.js';
@@ -30,6 +32,14 @@ Signing keys
   keys rotate            make a new key current; the previous one stays in the JWKS until its tokens expired
   keys list [--json]
   keys retire-expired    delete rotated keys that left the JWKS
+  keys rotate-kek        a new key-encryption key in its file (the default one beside an SQLite database,
+                         or keyEncryption.keyFile), every stored key sealed with it, the old one dropped
+  keys reseal            seal every stored key with the current key-encryption key (after configuring a
+                         new one with the old one among PREVIOUS_KEY_ENCRYPTION_KEYS)
+
+Sessions
+  sessions rotate-key    a new session-cookie key: everyone signed in on the pages is signed out
+                         (running instances within 5 seconds)
 
 The database is DATABASE_URL (default sqlite:data/device-grant.sqlite).
 Exit status: 0 done, 1 usage or validation error, 2 any other failure.`;
@@ -229,8 +239,35 @@ function pickCommand(
           output.out(retired.length === 0 ? 'No expired keys to retire.' : `Retired ${retired.length} expired key(s): ${retired.join(', ')}`);
         };
       }
+      case 'rotate-kek': {
+        noArgs();
+        return async (context) => {
+          const rotation = await context.get(KeyVault, { strict: false }).rotateKeyFile();
+          if (json) return print(rotation);
+          output.out(`Key-encryption key ${rotation.to} is in ${rotation.file} (it replaced ${rotation.from}); ${rotation.resealed} stored key(s) sealed with it.`);
+        };
+      }
+      case 'reseal': {
+        noArgs();
+        return async (context) => {
+          const resealed = await context.get(KeyVault, { strict: false }).resealAll();
+          if (json) return print({ resealed });
+          output.out(`${resealed} stored key(s) sealed with the current key-encryption key.`);
+        };
+      }
     }
     throw new UsageError(verb === undefined ? 'keys needs a command' : `unknown command: keys ${verb}`);
+  }
+  if (group === 'sessions') {
+    if (verb === 'rotate-key') {
+      noArgs();
+      return async (context) => {
+        await context.get(SessionService, { strict: false }).rotateKey();
+        if (json) return print({ rotated: true });
+        output.out('New session-cookie key: every session on the pages has ended (running instances within 5 seconds).');
+      };
+    }
+    throw new UsageError(verb === undefined ? 'sessions needs a command' : `unknown command: sessions ${verb}`);
   }
   throw new UsageError(`unknown command: ${group}`);
 }

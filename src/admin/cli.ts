@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DEMO_SCOPES } from '../demo/demo-app.module.js';
+import { keyEncryptionFromEnv } from '../demo/key-encryption-env.js';
 import { runAdminCli } from './admin-cli.js';
 import { DeviceGrantAdminModule } from './device-grant-admin.module.js';
 
@@ -11,7 +12,7 @@ const issuer = process.env.ISSUER ?? `http://127.0.0.1:${port}`;
 
 process.exitCode = await runAdminCli(process.argv.slice(2), () =>
   NestFactory.createApplicationContext(
-    DeviceGrantAdminModule.forRoot({ options: { issuer, scopes: DEMO_SCOPES }, databaseUrl: process.env.DATABASE_URL }),
+    DeviceGrantAdminModule.forRoot({ options: { issuer, scopes: DEMO_SCOPES, keyEncryption: keyEncryptionFromEnv() }, databaseUrl: process.env.DATABASE_URL }),
     { logger: ['error'], abortOnError: false },
   ),
 );

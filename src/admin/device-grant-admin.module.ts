@@ -6,6 +6,8 @@ import { resolveOptions, type DeviceGrantModuleOptions } from '../device-grant.o
 import { DEVICE_GRANT_OPTIONS } from '../device-grant.module-definition.js';
 import { buildDataSourceOptions } from '../persistence/data-source-options.js';
 import { TYPEORM_DEVICE_GRANT_STORE } from '../persistence/typeorm/typeorm-device-grant.store.js';
+import { SessionService } from '../activation/session.service.js';
+import { KeyVault } from '../crypto/key-vault.service.js';
 import { SigningKeyService } from '../tokens/signing-key.service.js';
 import { ClientAdminService } from './client-admin.service.js';
 
@@ -34,8 +36,10 @@ export class DeviceGrantAdminModule {
         ClientService,
         ClientAdminService,
         SigningKeyService,
+        KeyVault,
+        SessionService,
       ],
-      exports: [ClientAdminService, SigningKeyService],
+      exports: [ClientAdminService, SigningKeyService, KeyVault, SessionService],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Clock } from '../clock.js';
+import type { KeyEncryptionOptions } from '../crypto/key-encryption.js';
 import type { LimitsOptions } from '../limits/limits.options.js';
 import { DeviceGrantModule } from '../device-grant.module.js';
 import { DEFAULT_SCOPES } from '../device-grant.options.js';
@@ -26,6 +27,8 @@ export interface DemoConfig {
   pollingInterval?: number;
   /** Limits other than the module's defaults (tests that issue hundreds of codes from one address lift the rates). */
   limits?: LimitsOptions;
+  /** The key-encryption key (see `keyEncryptionFromEnv`); required on PostgreSQL. */
+  keyEncryption?: KeyEncryptionOptions;
 }
 
 /** The scopes the demo server knows (the admin CLI checks new clients' scopes against them). */
@@ -54,6 +57,7 @@ export class DemoAppModule {
           clock: config.clock,
           pollingInterval: config.pollingInterval,
           limits: config.limits,
+          keyEncryption: config.keyEncryption,
           introspectionClients: [DEMO_CREDENTIALS.resourceServerClientId],
           activation: { passportStrategy: DEMO_LOCAL_STRATEGY },
         }),

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createDemoApp } from './create-demo-app.js';
 import { DEMO_CREDENTIALS } from './demo-seed.service.js';
+import { keyEncryptionFromEnv } from './key-encryption-env.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -14,6 +15,7 @@ const app = await createDemoApp({
   // A JSON object of the module's `limits` option, e.g. '{"deviceAuthorizationsPerAddress":false}'.
   limits: process.env.LIMITS ? JSON.parse(process.env.LIMITS) : undefined,
   trustProxy: trustProxy(process.env.TRUST_PROXY),
+  keyEncryption: keyEncryptionFromEnv(),
   logger: ['log', 'error', 'warn'],
 });
 // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database, exit 0.

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { DEVICE_GRANT_ENTITIES } from './entities/index.js';
@@ -60,7 +60,7 @@ export function buildDataSourceOptions(settings: DatabaseSettings = {}): DataSou
   }
   const path = settings.url ? settings.url.replace(/^sqlite:(\/\/)?/, '') : DEFAULT_SQLITE_PATH;
   const database = path === ':memory:' ? path : resolve(path);
-  if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+  if (database !== ':memory:') createPrivately(database);
   return {
     ...common,
     type: 'sqlite',
@@ -69,4 +69,18 @@ export function buildDataSourceOptions(settings: DatabaseSettings = {}): DataSou
     busyTimeout: 10_000,
     driver: sqliteDriver(settings.sqliteSynchronous ?? 'NORMAL'),
   } as DataSourceOptions;
+}
+
+/**
+ * The database's directory is created 0700 and its file 0600 before SQLite opens it (SQLite gives its
+ * `-wal` and `-shm` files the database file's mode); files left 0644 by an older version are narrowed.
+ * The database holds client records, refresh-token hashes and sealed keys: nobody else on the machine
+ * needs to read them.
+ */
+function createPrivately(database: string): void {
+  mkdirSync(dirname(database), { recursive: true, mode: 0o700 });
+  if (!existsSync(database)) closeSync(openSync(database, 'a', 0o600));
+  for (const file of [database, `${database}-wal`, `${database}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }

@@ -69,6 +69,8 @@ export const WRITE_DURABILITY = {
   'keys.insert': 'durable',
   'keys.rotate': 'durable',
   'keys.delete': 'durable',
+  'keys.replacePrivate': 'durable',
+  'secrets.replace': 'durable',
   'secrets.insertIfAbsent': 'durable',
   'maintenance.purge': 'cheap',
 } as const satisfies Record<string, Durability>;
@@ -274,6 +276,8 @@ export interface SigningKeyStore {
   rotate(now: number): Promise<void>;
   /** Deletes these keys if rotated (a current key is never deleted). Durable. */
   delete(kids: readonly string[]): Promise<void>;
+  /** Replaces a key's stored private JWK (sealed again) if it still is `expected`; whether it did. Durable. */
+  replacePrivate(kid: string, expected: string, value: string): Promise<boolean>;
 }
 
 /** Named server-side secrets shared by every instance (e.g. the session-cookie key). */
@@ -281,10 +285,19 @@ export interface ServerSecretStore {
   get(name: string): Promise<string | null>;
   /** Stores the value unless the name is taken; the value that is stored afterwards. Durable. */
   insertIfAbsent(name: string, value: string, now: number): Promise<string>;
+  /** Every secret (for sealing them again). */
+  list(): Promise<{ name: string; value: string }[]>;
+  /** Replaces a secret's value if it still is `expected`; whether it did. Durable. */
+  replace(name: string, expected: string, value: string): Promise<boolean>;
 }
 
 /** What keeps the store healthy. */
 export interface StoreMaintenance {
+  /**
+   * Where the data lives: `shared` when several instances may use it (so they must share one
+   * key-encryption key), and the database file, if it is one (its key-encryption key may live beside it).
+   */
+  location(): StoreLocation;
   /** Whether the database answers a trivial query within `timeoutMs`. */
   ping(timeoutMs: number): Promise<boolean>;
   /**
@@ -293,6 +306,12 @@ export interface StoreMaintenance {
    * tokens expired before `cutoff`, and counters untouched since `cutoff` and not locked at `now`.
    */
   purge(input: { now: number; cutoff: number; batchSize: number }): Promise<PurgeReport>;
+}
+
+/** See {@link StoreMaintenance.location}. */
+export interface StoreLocation {
+  shared: boolean;
+  file?: string;
 }
 
 /**

@@ -5,6 +5,7 @@ import { DeviceAuthorizationService } from '../device-authorization/device-autho
 import { resolveOptions, type DeviceGrantModuleOptions } from '../device-grant.options.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import { DeviceGrantService } from '../grants/device-grant.service.js';
+import { KeyVault } from '../crypto/key-vault.service.js';
 import { FormParams, type OAuthHttpRequest } from '../http/form-params.js';
 import { RateLimitService } from '../limits/rate-limit.service.js';
 import { MemoryDeviceGrantStore } from '../persistence/memory/memory-device-grant.store.js';
@@ -39,7 +40,7 @@ export async function unitKit(options: Partial<DeviceGrantModuleOptions> = {}) {
   emitter.onAny((name, payload) => events.push({ name: String(name), payload }));
   const deviceGrantEvents = new DeviceGrantEvents(emitter);
   const clients = new ClientService(store, resolved, clock);
-  const signingKeys = new SigningKeyService(store, resolved, clock);
+  const signingKeys = new SigningKeyService(store, resolved, clock, new KeyVault(store, resolved));
   await signingKeys.onModuleInit();
   const accessTokens = new AccessTokenService(signingKeys, store, resolved, clock);
   const refreshTokens = new RefreshTokenService(store, clock, deviceGrantEvents);

@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { InjectClock, type Clock } from '../clock.js';
+import { KeyVault, sealContext } from '../crypto/key-vault.service.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
@@ -48,6 +49,7 @@ export class SigningKeyService implements OnModuleInit {
     @InjectDeviceGrantStore() private readonly store: DeviceGrantStore,
     @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
     @InjectClock() private readonly clock: Clock,
+    private readonly vault: KeyVault,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -94,7 +96,8 @@ export class SigningKeyService implements OnModuleInit {
         const now = this.clock.now();
         const published = rows.filter((row) => this.publishedUntil(row) > now);
         const currentRow = rows.find((row) => row.rotatedAt === null)!;
-        const privateKey = createPrivateKey({ key: JSON.parse(currentRow.privateJwk) as JsonWebKey, format: 'jwk' });
+        const privateJwk = await this.vault.open(currentRow.privateJwk, sealContext.signingKey(currentRow.kid));
+        const privateKey = createPrivateKey({ key: JSON.parse(privateJwk) as JsonWebKey, format: 'jwk' });
         this.cache = {
           loadedAt: now,
           current: { kid: currentRow.kid, alg: currentRow.alg, privateKey },
@@ -146,7 +149,7 @@ export class SigningKeyService implements OnModuleInit {
       kid,
       alg: SIGNING_ALG,
       publicJwk: JSON.stringify({ ...publicJwk, kid, alg: SIGNING_ALG, use: 'sig' }),
-      privateJwk: JSON.stringify(await exportJWK(privateKey)),
+      privateJwk: await this.vault.seal(JSON.stringify(await exportJWK(privateKey)), sealContext.signingKey(kid)),
       createdAt: this.clock.now(),
       rotatedAt: null,
     });

@@ -48,10 +48,11 @@ describe('three server processes on one PostgreSQL database, one killed with SIG
 
     // Every device sends 2 polls to each of the three instances for its code, six devices at a time; the
     // victim's polls leave first, the others' up to 10 ms later, so the victim redeems many codes. It gets
-    // SIGKILL right after its fifth token response, with redemptions of its own still in flight.
+    // SIGKILL once it has given five token responses, at an answer while polls of its own are still in flight.
     const outcomes = new Map<string, Outcome[]>(codes.map((code) => [code.device_code, []]));
     let tokensOut = 0;
     let victimTokens = 0;
+    let victimInFlight = 0;
     let killedAt: Promise<unknown> | undefined;
     const killVictim = () => (killedAt ??= fleet[victim].stop('SIGKILL'));
     const queue = [...codes];
@@ -61,10 +62,13 @@ describe('three server processes on one PostgreSQL database, one killed with SIG
           Array.from({ length: POLLS_PER_INSTANCE }, async (): Promise<Outcome> => {
             if (instance !== victim) await new Promise((resolve) => setTimeout(resolve, Math.random() * SURVIVOR_LAG_MS));
             const sentBeforeKill = killedAt === undefined;
+            if (instance === victim) victimInFlight++;
             try {
               const answer = await poll(server.url, code.device_code);
+              if (instance === victim) victimInFlight--;
               if (answer.status === 200) tokensOut++;
-              if (answer.status === 200 && instance === victim && ++victimTokens === KILL_AFTER_VICTIM_TOKENS) void killVictim();
+              // The kill waits for a moment with other polls still in flight on the victim.
+              if (answer.status === 200 && instance === victim && ++victimTokens >= KILL_AFTER_VICTIM_TOKENS && victimInFlight > 0) void killVictim();
               return { instance, answer, lostInFlight: false };
             } catch {
               assert.equal(instance, victim, 'only the killed instance fails to answer');

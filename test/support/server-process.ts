@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { TEST_KEY_ENCRYPTION_KEY } from './test-keys.js';
 
 /** The demo server in its own process, as an operator runs it. */
 export interface ServerProcess {
@@ -37,6 +38,8 @@ export async function startServerProcess(options: {
       // These tests issue hundreds of codes from one address to test other things; the rates are
       // tested at their defaults where they are the subject (LIMITS='{}').
       LIMITS: JSON.stringify({ deviceAuthorizationsPerAddress: false, deviceAuthorizationsPerClient: false }),
+      // Every instance on one PostgreSQL database needs the same key-encryption key.
+      ...(options.databaseUrl.startsWith('postgres') ? { KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -6,6 +6,8 @@ import { createDemoApp } from '../../src/demo/create-demo-app.js';
 import { DeviceGrantService } from '../../src/grants/device-grant.service.js';
 import type { Clock } from '../../src/clock.js';
 import type { LimitsOptions } from '../../src/limits/limits.options.js';
+import type { KeyEncryptionOptions } from '../../src/crypto/key-encryption.js';
+import { TEST_KEY_ENCRYPTION_KEY } from './test-keys.js';
 import { startOnFreshPort, startOnPort } from './held-port.js';
 
 export type AdapterName = 'fastify' | 'express';
@@ -42,12 +44,31 @@ export function tempSqlite(): { url: string; dir: string; cleanup(): void } {
  * free again only because this test closed the server that held it.
  */
 export async function startServer(
-  options: { adapter?: AdapterName; databaseUrl?: string; clock?: Clock; port?: number; limits?: LimitsOptions; trustProxy?: boolean } = {},
+  options: {
+    adapter?: AdapterName;
+    databaseUrl?: string;
+    clock?: Clock;
+    port?: number;
+    limits?: LimitsOptions;
+    trustProxy?: boolean;
+    keyEncryption?: KeyEncryptionOptions;
+  } = {},
 ): Promise<TestServer> {
   const temp = options.databaseUrl ? undefined : tempSqlite();
   const databaseUrl = options.databaseUrl ?? temp!.url;
+  // PostgreSQL needs a key-encryption key shared by every instance; an SQLite file generates its own.
+  const keyEncryption = options.keyEncryption ?? (databaseUrl.startsWith('postgres') ? { key: TEST_KEY_ENCRYPTION_KEY } : undefined);
   const build = (issuer: string) =>
-    createDemoApp({ issuer, databaseUrl, clock: options.clock, adapter: options.adapter, limits: options.limits, trustProxy: options.trustProxy, logger: false });
+    createDemoApp({
+      issuer,
+      databaseUrl,
+      clock: options.clock,
+      adapter: options.adapter,
+      limits: options.limits,
+      trustProxy: options.trustProxy,
+      keyEncryption,
+      logger: false,
+    });
   const { app, url } = options.port === undefined ? await startOnFreshPort(build) : await startOnPort(options.port, build);
   return {
     url,

@@ -21,6 +21,13 @@ export class MemorySigningKeys implements SigningKeyStore {
   async delete(kids: readonly string[]): Promise<void> {
     for (const kid of kids) if (this.data.signingKeys.get(kid)?.rotatedAt !== null) this.data.signingKeys.delete(kid);
   }
+
+  async replacePrivate(kid: string, expected: string, value: string): Promise<boolean> {
+    const key = this.data.signingKeys.get(kid);
+    if (key?.privateJwk !== expected) return false;
+    key.privateJwk = value;
+    return true;
+  }
 }
 
 export class MemorySecrets implements ServerSecretStore {
@@ -33,5 +40,15 @@ export class MemorySecrets implements ServerSecretStore {
   async insertIfAbsent(name: string, value: string): Promise<string> {
     if (!this.data.secrets.has(name)) this.data.secrets.set(name, value);
     return this.data.secrets.get(name)!;
+  }
+
+  async list(): Promise<{ name: string; value: string }[]> {
+    return [...this.data.secrets].map(([name, value]) => ({ name, value }));
+  }
+
+  async replace(name: string, expected: string, value: string): Promise<boolean> {
+    if (this.data.secrets.get(name) !== expected) return false;
+    this.data.secrets.set(name, value);
+    return true;
   }
 }

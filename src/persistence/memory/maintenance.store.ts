@@ -1,9 +1,13 @@
-import type { StoreMaintenance } from '../device-grant-store.js';
+import type { StoreLocation, StoreMaintenance } from '../device-grant-store.js';
 import type { PurgeReport } from '../records.js';
 import type { MemoryData } from './memory-data.js';
 
 export class MemoryMaintenance implements StoreMaintenance {
   constructor(private readonly data: MemoryData) {}
+
+  location(): StoreLocation {
+    return { shared: false };
+  }
 
   async ping(): Promise<boolean> {
     return true;

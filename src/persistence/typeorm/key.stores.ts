@@ -26,6 +26,10 @@ export class TypeOrmSigningKeyStore implements SigningKeyStore {
   async delete(kids: readonly string[]): Promise<void> {
     if (kids.length > 0) await this.keys.delete({ kid: In([...kids]), rotatedAt: Not(IsNull()) });
   }
+
+  async replacePrivate(kid: string, expected: string, value: string): Promise<boolean> {
+    return ((await this.keys.update({ kid, privateJwk: expected }, { privateJwk: value })).affected ?? 0) > 0;
+  }
 }
 
 /** Server secrets on TypeORM's repositories. */
@@ -43,5 +47,13 @@ export class TypeOrmServerSecretStore implements ServerSecretStore {
   async insertIfAbsent(name: string, value: string, now: number): Promise<string> {
     await this.secrets.createQueryBuilder().insert().values({ name, value, createdAt: now }).orIgnore().execute();
     return (await this.secrets.findOneByOrFail({ name })).value;
+  }
+
+  async list(): Promise<{ name: string; value: string }[]> {
+    return (await this.secrets.find()).map(({ name, value }) => ({ name, value }));
+  }
+
+  async replace(name: string, expected: string, value: string): Promise<boolean> {
+    return ((await this.secrets.update({ name, value: expected }, { value })).affected ?? 0) > 0;
   }
 }

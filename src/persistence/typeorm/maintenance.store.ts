@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { StoreMaintenance } from '../device-grant-store.js';
+import type { StoreLocation, StoreMaintenance } from '../device-grant-store.js';
 import type { PurgeReport } from '../records.js';
 
 /** At most this many batches per kind and run, so one run never hogs the database. */
@@ -23,6 +23,12 @@ const PURGE_RATE_LIMITS = `DELETE FROM "dg_rate_limit" WHERE "key" IN (SELECT "k
  */
 export class TypeOrmMaintenance implements StoreMaintenance {
   constructor(private readonly dataSource: DataSource) {}
+
+  location(): StoreLocation {
+    const options = this.dataSource.options;
+    if (options.type !== 'sqlite') return { shared: true };
+    return options.database === ':memory:' ? { shared: false } : { shared: false, file: options.database };
+  }
 
   async ping(timeoutMs: number): Promise<boolean> {
     if (!this.dataSource.isInitialized) return false;
