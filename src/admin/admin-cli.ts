@@ -32,6 +32,8 @@ Signing keys
   keys rotate            make a new key current; the previous one stays in the JWKS until its tokens expired
   keys list [--json]
   keys retire-expired    delete rotated keys that left the JWKS
+  keys revoke KID        after a compromise: out of the JWKS at once, its tokens refused by every resource
+                         server once it fetches the key set again; a new key takes over if it was current
   keys rotate-kek        a new key-encryption key in its file (the default one beside an SQLite database,
                          or keyEncryption.keyFile), every stored key sealed with it, the old one dropped
   keys reseal            seal every stored key with the current key-encryption key (after configuring a
@@ -216,7 +218,7 @@ function pickCommand(
           const retired = await service.retireExpired();
           const rotated = (await service.list()).find((key) => key.kid === previous?.kid);
           if (json) return print({ current: kid, previous: rotated ?? null, retired });
-          output.out(`New signing key ${kid} is current (running instances switch to it within a minute).`);
+          output.out(`New signing key ${kid} is current (running instances switch to it within 10 seconds).`);
           if (rotated?.publishedUntil) {
             output.out(`Previous key ${rotated.kid} stays in the JWKS until ${iso(rotated.publishedUntil)}, when every token it signed has expired.`);
           }
@@ -237,6 +239,16 @@ function pickCommand(
           const retired = await keys(context).retireExpired();
           if (json) return print({ retired });
           output.out(retired.length === 0 ? 'No expired keys to retire.' : `Retired ${retired.length} expired key(s): ${retired.join(', ')}`);
+        };
+      }
+      case 'revoke': {
+        if (rest.length !== 1) throw new UsageError('keys revoke takes one KID');
+        const [kid] = rest;
+        return async (context) => {
+          const current = await keys(context).revoke(kid);
+          if (json) return print({ revoked: kid, current });
+          output.out(`Signing key ${kid} is revoked and out of the JWKS; ${current} signs (running instances switch to it within 10 seconds).`);
+          output.out('Resource servers refuse its tokens once they fetch the key set again (jwksCacheMaxAge; the demo: 60 s).');
         };
       }
       case 'rotate-kek': {

@@ -29,6 +29,8 @@ export interface DemoConfig {
   limits?: LimitsOptions;
   /** The key-encryption key (see `keyEncryptionFromEnv`); required on PostgreSQL. */
   keyEncryption?: KeyEncryptionOptions;
+  /** Seconds the demo's API uses a fetched key set: how long a revoked signing key's tokens still pass. Default 60. */
+  jwksCacheMaxAge?: number;
 }
 
 /** The scopes the demo server knows (the admin CLI checks new clients' scopes against them). */
@@ -62,7 +64,7 @@ export class DemoAppModule {
           activation: { passportStrategy: DEMO_LOCAL_STRATEGY },
         }),
         // The demo's own API accepts the tokens it issues, as any separate resource server would.
-        DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock }),
+        DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock, jwksCacheMaxAge: config.jwksCacheMaxAge ?? 60 }),
       ],
       controllers: [DemoApiController],
       providers: [DemoSeedService, DemoUsersService, DemoLocalStrategy, ConnectionDrainService, DemoEventLogService],

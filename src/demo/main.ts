@@ -16,6 +16,7 @@ const app = await createDemoApp({
   limits: process.env.LIMITS ? JSON.parse(process.env.LIMITS) : undefined,
   trustProxy: trustProxy(process.env.TRUST_PROXY),
   keyEncryption: keyEncryptionFromEnv(),
+  jwksCacheMaxAge: process.env.JWKS_CACHE_MAX_AGE ? Number(process.env.JWKS_CACHE_MAX_AGE) : undefined,
   logger: ['log', 'error', 'warn'],
 });
 // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database, exit 0.

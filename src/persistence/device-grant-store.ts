@@ -70,6 +70,7 @@ export const WRITE_DURABILITY = {
   'keys.rotate': 'durable',
   'keys.delete': 'durable',
   'keys.replacePrivate': 'durable',
+  'keys.revoke': 'durable',
   'secrets.replace': 'durable',
   'secrets.insertIfAbsent': 'durable',
   'maintenance.purge': 'cheap',
@@ -276,6 +277,8 @@ export interface SigningKeyStore {
   rotate(now: number): Promise<void>;
   /** Deletes these keys if rotated (a current key is never deleted). Durable. */
   delete(kids: readonly string[]): Promise<void>;
+  /** Revokes a key (and stops it signing); false when there is no such key or it was revoked already. Durable. */
+  revoke(kid: string, now: number): Promise<boolean>;
   /** Replaces a key's stored private JWK (sealed again) if it still is `expected`; whether it did. Durable. */
   replacePrivate(kid: string, expected: string, value: string): Promise<boolean>;
 }

@@ -107,11 +107,13 @@ export interface SigningKeyRecord {
   alg: string;
   /** The public JWK, JSON. */
   publicJwk: string;
-  /** The private JWK, JSON. */
+  /** The private JWK, JSON, sealed with the key-encryption key (see `KeyVault`). */
   privateJwk: string;
   createdAt: number;
   /** When it stopped signing; null while current. */
   rotatedAt: number | null;
+  /** When it was revoked: out of the JWKS at once; null unless revoked. */
+  revokedAt: number | null;
 }
 
 /** A counter's state after an attempt was taken from its budget. */

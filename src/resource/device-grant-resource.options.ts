@@ -25,6 +25,13 @@ export interface DeviceGrantResourceOptions {
   algorithms?: string[];
   /** Leeway for `exp`, `nbf` and `iat` against this server's clock, in seconds. Default 30. */
   clockTolerance?: number;
+  /**
+   * The longest lifetime (`exp - iat`, seconds) of a token this server accepts, beyond which (plus
+   * `clockTolerance`) a token is refused however well signed: a token forged with a stolen key cannot
+   * be made to live for long. Default 86400, the longest access-token lifetime the authorization server
+   * issues (per-client lifetimes included); set it to your longest client lifetime.
+   */
+  maxTokenLifetime?: number;
   /** `realm` of the `WWW-Authenticate` challenges. Default: the first audience. @see RFC 6750 §3 */
   realm?: string;
   /** Where the metadata is. Default: `/.well-known/oauth-authorization-server` on the issuer (RFC 8414 §3). */
@@ -56,6 +63,7 @@ export interface DeviceGrantResourceOptions {
 export const DEFAULT_RESOURCE_OPTIONS = {
   algorithms: ['ES256', 'RS256'],
   clockTolerance: 30,
+  maxTokenLifetime: 86_400,
   jwksCacheMaxAge: 600,
   jwksCooldown: 30,
   httpTimeout: 5,
@@ -70,6 +78,7 @@ export interface ResolvedDeviceGrantResourceOptions {
   audience: string[];
   algorithms: string[];
   clockTolerance: number;
+  maxTokenLifetime: number;
   realm: string;
   metadataUrl: string;
   jwksUri?: string;
@@ -128,6 +137,7 @@ export function resolveResourceOptions(options: DeviceGrantResourceOptions): Res
     audience,
     algorithms: [...algorithms],
     clockTolerance: seconds('clockTolerance', options.clockTolerance ?? DEFAULT_RESOURCE_OPTIONS.clockTolerance, true),
+    maxTokenLifetime: seconds('maxTokenLifetime', options.maxTokenLifetime ?? DEFAULT_RESOURCE_OPTIONS.maxTokenLifetime),
     realm: options.realm ?? audience[0],
     metadataUrl: options.metadataUrl ?? metadataUrlOf(options.issuer),
     jwksUri: options.jwksUri,

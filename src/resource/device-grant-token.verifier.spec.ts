@@ -47,6 +47,15 @@ describe('DeviceGrantTokenVerifier with its verified-token cache', { timeout: 10
     return { clock, state, verifier, sign };
   }
 
+  test('a token that lives longer than maxTokenLifetime (plus the leeway) is refused, however well signed', async () => {
+    const { verifier, sign } = await setup({ maxTokenLifetime: 3600, clockTolerance: 30 });
+    assert.equal((await verifier.verify(await sign(3630))).sub, 'alice', 'at the limit');
+    await assert.rejects(verifier.verify(await sign(3631)), (error: unknown) => error instanceof InvalidToken && /lives longer/.test(error.message));
+    const defaults = await setup();
+    await assert.rejects(defaults.verifier.verify(await defaults.sign(10 * 365 * 86400)), InvalidToken, 'a ten-year token, by default');
+    assert.equal((await defaults.verifier.verify(await defaults.sign(86400))).sub, 'alice', 'a day, the longest the server issues');
+  });
+
   test('the same token is verified once, then answered from memory; another token is verified', async () => {
     const { state, verifier, sign } = await setup();
     const token = await sign();

@@ -28,7 +28,7 @@ const TOKEN_ERRORS = [
 /**
  * Verifies our JWT access tokens locally, in the order RFC 9068 §4 gives: `typ`, `iss`, `aud`,
  * signature (an allowed asymmetric algorithm, a key from the issuer's JWKS), `exp` with a small
- * leeway; then, if configured, asks the authorization server whether it was revoked.
+ * leeway, a lifetime (`exp - iat`) no longer than `maxTokenLifetime`; then, if configured, asks the authorization server whether it was revoked.
  * A token verified once is remembered (`VerifiedTokenCache`): presented again, its signature is not
  * checked again while its `exp` and the key set it was checked with still hold; the revocation check
  * runs on every request all the same.
@@ -74,9 +74,12 @@ export class DeviceGrantTokenVerifier {
       if (error instanceof AuthorizationServerUnavailable) throw error;
       throw new AuthorizationServerUnavailable('its keys could not be fetched');
     }
-    const { sub, client_id, scope, jti, exp } = payload;
-    if (typeof client_id !== 'string' || typeof jti !== 'string' || typeof sub !== 'string' || typeof exp !== 'number') {
+    const { sub, client_id, scope, jti, exp, iat } = payload;
+    if (typeof client_id !== 'string' || typeof jti !== 'string' || typeof sub !== 'string' || typeof exp !== 'number' || typeof iat !== 'number') {
       throw new InvalidToken('the access token lacks required claims');
+    }
+    if (exp - iat > this.options.maxTokenLifetime + this.options.clockTolerance) {
+      throw new InvalidToken('the access token lives longer than this server accepts');
     }
     if (scope !== undefined && typeof scope !== 'string') throw new InvalidToken('the scope claim must be a string');
     const principal = { sub, client_id, scope: scope ?? '', jti, exp };

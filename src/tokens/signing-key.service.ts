@@ -12,7 +12,7 @@ import type { SigningKeyRecord } from '../persistence/records.js';
 export const SIGNING_ALG = 'ES256';
 
 /** How long an instance trusts its copy of the key set before reading it again (rotation reaches every instance). */
-const KEY_CACHE_MS = 60_000;
+const KEY_CACHE_MS = 10_000;
 
 /** A stored signing key as `SigningKeyService.list()` shows it (public facts only). */
 export interface SigningKeyInfo {
@@ -23,8 +23,13 @@ export interface SigningKeyInfo {
   rotatedAt: number | null;
   /** When it leaves the JWKS (ms): every token it signed has expired by then; null for the current key. */
   publishedUntil: number | null;
-  /** `current` signs; `published` only verifies; `expired` is out of the JWKS and may be retired. */
-  state: 'current' | 'published' | 'expired';
+  /** When it was revoked (ms), or null. */
+  revokedAt: number | null;
+  /**
+   * `current` signs; `published` only verifies; `expired` is out of the JWKS and may be retired;
+   * `revoked` is out of the JWKS since its revocation (retired as it would have expired).
+   */
+  state: 'current' | 'published' | 'expired' | 'revoked';
 }
 
 /** A key that can sign. */
@@ -71,6 +76,17 @@ export class SigningKeyService implements OnModuleInit {
     return this.cache!.jwks;
   }
 
+  /**
+   * Revokes a key after a compromise: it leaves the JWKS at once (resource servers refuse its tokens
+   * once they fetch the key set again: `jwksCacheMaxAge`), and if it was current a new key takes over
+   * (other instances switch within 10 s). Returns the current key's id afterwards.
+   */
+  async revoke(kid: string): Promise<string> {
+    if (!(await this.store.signingKeys.revoke(kid, this.clock.now()))) throw new Error(`no signing key ${kid}, or it is revoked already`);
+    await this.refresh();
+    return this.cache!.current.kid;
+  }
+
   /** Makes a new key current; the previous one stays published until its tokens have expired. */
   async rotate(): Promise<string> {
     const now = this.clock.now();
@@ -89,13 +105,14 @@ export class SigningKeyService implements OnModuleInit {
     this.loading ??= (async () => {
       try {
         let rows = await this.store.signingKeys.list();
-        if (!rows.some((row) => row.rotatedAt === null)) {
+        const signs = (row: SigningKeyRecord) => row.rotatedAt === null && row.revokedAt === null;
+        if (!rows.some(signs)) {
           await this.generate();
           rows = await this.store.signingKeys.list();
         }
         const now = this.clock.now();
-        const published = rows.filter((row) => this.publishedUntil(row) > now);
-        const currentRow = rows.find((row) => row.rotatedAt === null)!;
+        const published = rows.filter((row) => row.revokedAt === null && this.publishedUntil(row) > now);
+        const currentRow = rows.find(signs)!;
         const privateJwk = await this.vault.open(currentRow.privateJwk, sealContext.signingKey(currentRow.kid));
         const privateKey = createPrivateKey({ key: JSON.parse(privateJwk) as JsonWebKey, format: 'jwk' });
         this.cache = {
@@ -116,8 +133,9 @@ export class SigningKeyService implements OnModuleInit {
     const now = this.clock.now();
     return rows.map((row) => {
       const until = this.publishedUntil(row);
-      const state = row.rotatedAt === null ? 'current' : until > now ? 'published' : 'expired';
-      return { kid: row.kid, alg: row.alg, createdAt: row.createdAt, rotatedAt: row.rotatedAt, publishedUntil: row.rotatedAt === null ? null : until, state };
+      const state = row.revokedAt !== null ? 'revoked' : row.rotatedAt === null ? 'current' : until > now ? 'published' : 'expired';
+      const publishedUntil = row.revokedAt !== null ? row.revokedAt : row.rotatedAt === null ? null : until;
+      return { kid: row.kid, alg: row.alg, createdAt: row.createdAt, rotatedAt: row.rotatedAt, revokedAt: row.revokedAt, publishedUntil, state };
     });
   }
 
@@ -126,7 +144,9 @@ export class SigningKeyService implements OnModuleInit {
    * key is no longer in the JWKS, so nothing can still need it. Returns the retired kids.
    */
   async retireExpired(): Promise<string[]> {
-    const expired = (await this.list()).filter((key) => key.state === 'expired').map((key) => key.kid);
+    const now = this.clock.now();
+    const rows = await this.store.signingKeys.list();
+    const expired = rows.filter((row) => row.rotatedAt !== null && this.publishedUntil(row) <= now).map((row) => row.kid);
     await this.store.signingKeys.delete(expired);
     return expired;
   }
@@ -152,6 +172,7 @@ export class SigningKeyService implements OnModuleInit {
       privateJwk: await this.vault.seal(JSON.stringify(await exportJWK(privateKey)), sealContext.signingKey(kid)),
       createdAt: this.clock.now(),
       rotatedAt: null,
+      revokedAt: null,
     });
     return kid;
   }

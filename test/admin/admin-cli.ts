@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TEST_KEY_ENCRYPTION_KEY } from '../support/test-keys.js';
 
 /** The compiled CLI `npm run admin` starts. */
 export const ADMIN_CLI = fileURLToPath(new URL('../../src/admin/cli.js', import.meta.url));
@@ -16,7 +17,11 @@ export function admin(databaseUrl: string, ...args: string[]): Promise<CliRun> {
     execFile(
       process.execPath,
       [ADMIN_CLI, ...args],
-      { env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000 },
+      {
+        // PostgreSQL needs the key-encryption key the tests' servers use.
+        env: { ...process.env, DATABASE_URL: databaseUrl, ...(databaseUrl.startsWith('postgres') ? { KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY } : {}) },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });

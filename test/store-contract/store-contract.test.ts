@@ -259,7 +259,7 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
     });
 
     it('signing keys and secrets: the current key is never deleted; a secret is created once', async () => {
-      const key = { kid: `k-${name}`, alg: 'ES256', publicJwk: '{}', privateJwk: '{}', createdAt: T0, rotatedAt: null };
+      const key = { kid: `k-${name}`, alg: 'ES256', publicJwk: '{}', privateJwk: '{}', createdAt: T0, rotatedAt: null, revokedAt: null };
       await store.signingKeys.insert(key);
       await store.signingKeys.delete([key.kid]);
       assert.ok((await store.signingKeys.list()).some((k) => k.kid === key.kid));
@@ -269,6 +269,22 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
       const values = await Promise.all(['a', 'b', 'c'].map((value) => store.secrets.insertIfAbsent('s', value, T0)));
       assert.equal(new Set(values).size, 1);
       assert.equal(await store.secrets.get('s'), values[0]);
+      // A conditional replace: of two racing replacements of one value, one wins.
+      const replaced = await Promise.all(['x', 'y'].map((value) => store.secrets.replace('s', values[0], value)));
+      assert.equal(count(replaced, true), 1);
+      assert.deepEqual((await store.secrets.list()).filter((secret) => secret.name === 's').length, 1);
+    });
+
+    it('signing keys: a revoke stops the key signing and happens once; a sealed value is replaced only from what it was', async () => {
+      const key = { kid: `r-${name}`, alg: 'ES256', publicJwk: '{}', privateJwk: 'sealed-1', createdAt: T0, rotatedAt: null, revokedAt: null };
+      await store.signingKeys.insert(key);
+      assert.deepEqual(await Promise.all([store.signingKeys.revoke(key.kid, T0 + 5), store.signingKeys.revoke(key.kid, T0 + 6)]).then((r) => count(r, true)), 1);
+      const revoked = (await store.signingKeys.list()).find((k) => k.kid === key.kid)!;
+      assert.ok(revoked.revokedAt !== null && revoked.rotatedAt !== null);
+      assert.equal(await store.signingKeys.revoke('no-such-kid', T0), false);
+      assert.equal(await store.signingKeys.replacePrivate(key.kid, 'other', 'sealed-2'), false);
+      assert.equal(await store.signingKeys.replacePrivate(key.kid, 'sealed-1', 'sealed-2'), true);
+      assert.equal((await store.signingKeys.list()).find((k) => k.kid === key.kid)!.privateJwk, 'sealed-2');
     });
 
     it('purge: expired records go; a redeemed grant stays while its device holds a live token', async () => {

@@ -19,7 +19,7 @@ export class SigningKeyEntity implements SigningKeyRecord {
   @Column({ name: 'public_jwk', type: 'text' })
   publicJwk: string;
 
-  /** The private JWK, JSON. */
+  /** The private JWK, sealed with the key-encryption key (see `KeyVault`). */
   @Column({ name: 'private_jwk', type: 'text' })
   privateJwk: string;
 
@@ -29,4 +29,8 @@ export class SigningKeyEntity implements SigningKeyRecord {
   /** When it stopped signing (a newer key took over); null while current. */
   @Column({ name: 'rotated_at', type: 'bigint', nullable: true, transformer: epochMs })
   rotatedAt: number | null;
+
+  /** When it was revoked (out of the JWKS at once); null unless revoked. */
+  @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: epochMs })
+  revokedAt: number | null;
 }

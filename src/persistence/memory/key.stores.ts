@@ -22,6 +22,14 @@ export class MemorySigningKeys implements SigningKeyStore {
     for (const kid of kids) if (this.data.signingKeys.get(kid)?.rotatedAt !== null) this.data.signingKeys.delete(kid);
   }
 
+  async revoke(kid: string, now: number): Promise<boolean> {
+    const key = this.data.signingKeys.get(kid);
+    if (!key || key.revokedAt !== null) return false;
+    key.revokedAt = now;
+    key.rotatedAt ??= now;
+    return true;
+  }
+
   async replacePrivate(kid: string, expected: string, value: string): Promise<boolean> {
     const key = this.data.signingKeys.get(kid);
     if (key?.privateJwk !== expected) return false;

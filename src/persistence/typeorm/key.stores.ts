@@ -27,6 +27,13 @@ export class TypeOrmSigningKeyStore implements SigningKeyStore {
     if (kids.length > 0) await this.keys.delete({ kid: In([...kids]), rotatedAt: Not(IsNull()) });
   }
 
+  async revoke(kid: string, now: number): Promise<boolean> {
+    const revoked = await this.keys.update({ kid, revokedAt: IsNull() }, { revokedAt: now });
+    if ((revoked.affected ?? 0) === 0) return false;
+    await this.keys.update({ kid, rotatedAt: IsNull() }, { rotatedAt: now });
+    return true;
+  }
+
   async replacePrivate(kid: string, expected: string, value: string): Promise<boolean> {
     return ((await this.keys.update({ kid, privateJwk: expected }, { privateJwk: value })).affected ?? 0) > 0;
   }
