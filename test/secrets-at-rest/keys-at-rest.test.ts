@@ -18,7 +18,7 @@ import { admin } from '../admin/admin-cli.js';
 import { poll, requestDeviceCode } from '../support/device-flow.js';
 import { get } from '../support/http.js';
 import { createPostgresDatabase } from '../support/postgres.js';
-import { RoundRobin, startFleet, type ServerProcess } from '../support/server-process.js';
+import { RoundRobin, startFleet, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { startServer, tempSqlite, type TestServer } from '../support/test-server.js';
 import { Visitor } from '../support/visitor.js';
 
@@ -109,6 +109,18 @@ describe('keys at rest on SQLite', () => {
     } finally {
       await dataSource.destroy();
     }
+  });
+
+  test('the demo (npm start) generates its key-encryption key beside the database, 0600, and says so at start-up', TIMEOUT, async () => {
+    const database = join(temp.dir, 'demo', 'device-grant.sqlite');
+    const first = await startServerProcess({ databaseUrl: `sqlite:${database}` });
+    await first.stop();
+    assert.match(first.output(), new RegExp(`generated the key-encryption key ${database}\\.kek \\(0600\\)`));
+    assert.equal(mode(`${database}.kek`), 0o600);
+    const again = await startServerProcess({ databaseUrl: `sqlite:${database}` });
+    await again.stop();
+    assert.match(again.output(), new RegExp(`key-encryption key ${database}\\.kek`));
+    assert.doesNotMatch(again.output(), /generated/, 'the same key on the next start');
   });
 
   test('plain keys of an older version are sealed at the next start; the same keys go on signing', TIMEOUT, async () => {

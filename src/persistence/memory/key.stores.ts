@@ -45,7 +45,7 @@ export class MemorySecrets implements ServerSecretStore {
     return this.data.secrets.get(name) ?? null;
   }
 
-  async insertIfAbsent(name: string, value: string): Promise<string> {
+  async insertIfAbsent(name: string, value: string, _now?: number): Promise<string> {
     if (!this.data.secrets.has(name)) this.data.secrets.set(name, value);
     return this.data.secrets.get(name)!;
   }
