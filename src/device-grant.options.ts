@@ -102,6 +102,11 @@ export interface DeviceGrantModuleOptions {
    * answers 404. Default true.
    */
   metrics?: boolean;
+  /**
+   * A bearer token `GET /metrics` requires (at least 32 characters; compared in constant time). Without
+   * it the route answers anyone who reaches it: then keep it off the public listener. Default none.
+   */
+  metricsToken?: string;
   /** Time source; tests inject one. Default: the system clock. */
   clock?: Clock;
 }
@@ -172,6 +177,7 @@ export interface ResolvedDeviceGrantOptions {
   keyEncryption?: KeyEncryptionOptions;
   housekeeping: HousekeepingOptions;
   metrics: boolean;
+  metricsToken?: string;
   clock?: Clock;
 }
 
@@ -275,6 +281,7 @@ export function resolveOptions(
     keyEncryption: options.keyEncryption,
     housekeeping: checkHousekeeping({ ...DEFAULT_OPTIONS.housekeeping, ...withoutUndefined(options.housekeeping ?? {}) }),
     metrics: options.metrics ?? DEFAULT_OPTIONS.metrics,
+    metricsToken: checkMetricsToken(options.metricsToken),
     clock: options.clock,
   };
 }
@@ -282,6 +289,13 @@ export function resolveOptions(
 /** The keys set to a value: `{ sessionTtl: undefined }` keeps the default, as leaving `sessionTtl` out does. */
 function withoutUndefined<T extends object>(values: T): T {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
+}
+
+function checkMetricsToken(token: string | undefined): string | undefined {
+  if (token !== undefined && (typeof token !== 'string' || token.length < 32)) {
+    throw new Error('DeviceGrantModule: metricsToken must be at least 32 characters');
+  }
+  return token;
 }
 
 function checkHousekeeping(housekeeping: HousekeepingOptions): HousekeepingOptions {

@@ -34,7 +34,7 @@ export class ActivationPages {
   /** Where the pages live (`verification_uri`'s path). */
   readonly base: string;
   private readonly renderers: ActivationRenderers;
-  private readonly catalogues: Record<string, ActivationMessages>;
+  private readonly catalogues: Map<string, ActivationMessages>;
   private readonly verificationUri: string;
 
   constructor(
@@ -46,9 +46,9 @@ export class ActivationPages {
   ) {
     const activation = options.activation;
     this.renderers = { ...DEFAULT_RENDERERS, ...(activation.renderers ?? {}) };
-    this.catalogues = { ...DEFAULT_MESSAGES };
+    this.catalogues = new Map(Object.entries(DEFAULT_MESSAGES));
     for (const [lang, overrides] of Object.entries(activation.messages ?? {})) {
-      this.catalogues[lang] = { ...(DEFAULT_MESSAGES[lang] ?? DEFAULT_MESSAGES.en), lang, ...overrides };
+      this.catalogues.set(lang, { ...(this.catalogues.get(lang) ?? DEFAULT_MESSAGES.en), lang, ...overrides });
     }
     this.base = options.routes.verification;
     this.verificationUri = endpointUrl(options, options.routes.verification);
@@ -107,7 +107,7 @@ export class ActivationPages {
       csrf: session.csrf,
       userCode: this.grants.display(grant.userCode),
       client: { id: grant.clientId, name: client?.name ?? grant.clientId },
-      scopes: splitScope(grant.scope).map((name) => ({ name, description: this.options.scopes[name] ?? name })),
+      scopes: splitScope(grant.scope).map((name) => ({ name, description: Object.hasOwn(this.options.scopes, name) ? this.options.scopes[name] : name })),
       device: { name: grant.deviceName, model: grant.deviceModel, serial: grant.deviceSerial },
       request: { ip: grant.requestIp, userAgent: grant.requestUserAgent, at: new Date(grant.createdAt) },
       expiresInMinutes: Math.max(1, Math.ceil((grant.expiresAt - this.clock.now()) / 60000)),

@@ -187,7 +187,7 @@ export const DEFAULT_MESSAGES: Record<string, ActivationMessages> = { en, es };
  */
 export function pickMessages(
   acceptLanguage: string | string[] | undefined,
-  catalogues: Record<string, ActivationMessages>,
+  catalogues: ReadonlyMap<string, ActivationMessages>,
 ): ActivationMessages {
   const header = Array.isArray(acceptLanguage) ? acceptLanguage.join(',') : (acceptLanguage ?? '');
   const ranked = header
@@ -200,15 +200,15 @@ export function pickMessages(
     })
     .filter((entry) => entry.tag && entry.q > 0)
     .sort((a, b) => b.q - a.q || a.index - b.index);
+  // A Map, not an object: a tag such as `constructor` or `__proto__` names nothing.
   for (const { tag } of ranked) {
-    if (catalogues[tag]) return catalogues[tag];
-    const base = tag.split('-')[0];
-    if (catalogues[base]) return catalogues[base];
+    const found = catalogues.get(tag) ?? catalogues.get(tag.split('-')[0]);
+    if (found) return found;
   }
-  return catalogues.en ?? Object.values(catalogues)[0];
+  return catalogues.get('en') ?? catalogues.values().next().value!;
 }
 
 /** Fills `{name}` placeholders. */
 export function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (match, key: string) => (key in values ? String(values[key]) : match));
+  return template.replace(/\{(\w+)\}/g, (match, key: string) => (Object.hasOwn(values, key) ? String(values[key]) : match));
 }

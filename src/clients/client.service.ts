@@ -146,7 +146,7 @@ export class ClientService {
   checkScopes(client: ClientRecord, requested: string[]): void {
     const allowed = listsOf(client).scopes;
     for (const scope of requested) {
-      if (!(scope in this.options.scopes) || !allowed.has(scope)) {
+      if (!Object.hasOwn(this.options.scopes, scope) || !allowed.has(scope)) {
         throw new InvalidScope(`scope ${scope} is not available to this client`);
       }
     }

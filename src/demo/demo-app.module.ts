@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Clock } from '../clock.js';
 import type { KeyEncryptionOptions } from '../crypto/key-encryption.js';
+import { randomToken } from '../crypto/secrets.js';
 import type { LimitsOptions } from '../limits/limits.options.js';
 import { DeviceGrantModule } from '../device-grant.module.js';
 import { DEFAULT_SCOPES } from '../device-grant.options.js';
@@ -31,6 +32,8 @@ export interface DemoConfig {
   keyEncryption?: KeyEncryptionOptions;
   /** Seconds the demo's API uses a fetched key set: how long a revoked signing key's tokens still pass. Default 60. */
   jwksCacheMaxAge?: number;
+  /** The bearer token `GET /metrics` requires (`METRICS_TOKEN`). Default: a random one nobody knows, so nobody scrapes. */
+  metricsToken?: string;
 }
 
 /** The scopes the demo server knows (the admin CLI checks new clients' scopes against them). */
@@ -60,6 +63,7 @@ export class DemoAppModule {
           pollingInterval: config.pollingInterval,
           limits: config.limits,
           keyEncryption: config.keyEncryption,
+          metricsToken: config.metricsToken ?? randomToken(),
           introspectionClients: [DEMO_CREDENTIALS.resourceServerClientId],
           activation: { passportStrategy: DEMO_LOCAL_STRATEGY },
         }),

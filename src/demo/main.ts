@@ -17,6 +17,7 @@ const app = await createDemoApp({
   trustProxy: trustProxy(process.env.TRUST_PROXY),
   keyEncryption: keyEncryptionFromEnv(),
   jwksCacheMaxAge: process.env.JWKS_CACHE_MAX_AGE ? Number(process.env.JWKS_CACHE_MAX_AGE) : undefined,
+  metricsToken: process.env.METRICS_TOKEN,
   logger: ['log', 'error', 'warn'],
 });
 // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database, exit 0.
@@ -25,6 +26,7 @@ await app.listen(port, host);
 
 const logger = new Logger('DemoServer');
 if (process.env.TRUST_PROXY) logger.log(`trusting proxies  ${process.env.TRUST_PROXY}`);
+logger.log(`metrics           ${issuer}/metrics ${process.env.METRICS_TOKEN ? 'with METRICS_TOKEN as bearer token' : 'closed (set METRICS_TOKEN to scrape it)'}`);
 logger.log(`issuer            ${issuer}`);
 logger.log(`metadata          ${issuer}/.well-known/oauth-authorization-server`);
 logger.log(`database          ${process.env.DATABASE_URL ? process.env.DATABASE_URL.replace(/\/\/[^@/]*@/, '//***@') : 'sqlite:data/device-grant.sqlite'}`);

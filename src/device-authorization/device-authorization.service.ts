@@ -32,6 +32,12 @@ const DEVICE_DETAILS = ['device_name', 'device_model', 'device_serial'] as const
 /** Printable text: no control characters (C0, DEL, C1), no lone surrogates, no U+FFFD from broken UTF-8. */
 const PRINTABLE = /^[^\p{Cc}\p{Cs}\uFFFD]*$/u;
 
+/**
+ * Bidi controls (U+202A–202E, U+2066–2069) and zero-width characters (U+200B–200F, U+2060, U+FEFF):
+ * they let a device make the consent page show text other than what it sent (`a\u202Eevil`).
+ */
+const SPOOFING = /[\u202A-\u202E\u2066-\u2069\u200B-\u200F\u2060\uFEFF]/u;
+
 /** How many fresh user codes to try when one collides with a live grant. */
 const USER_CODE_ATTEMPTS = 10;
 
@@ -127,6 +133,7 @@ export class DeviceAuthorizationService {
       if (value === undefined) return null;
       if ([...value].length > max) throw new InvalidRequest(`${name} is longer than ${max} characters`);
       if (!PRINTABLE.test(value)) throw new InvalidRequest(`${name} holds characters that cannot be shown`);
+      if (SPOOFING.test(value)) throw new InvalidRequest(`${name} holds bidirectional controls or invisible characters`);
       return value.trim() || null;
     };
     return { deviceName: read('device_name'), deviceModel: read('device_model'), deviceSerial: read('device_serial') };

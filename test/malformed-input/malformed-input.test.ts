@@ -16,7 +16,8 @@ for (const adapter of ADAPTERS) {
     let grantCount: () => Promise<number>;
 
     before(async () => {
-      server = await startServer({ adapter });
+      // Hundreds of bad requests from one address: the device authorization rate is not what is tested here.
+      server = await startServer({ adapter, limits: { deviceAuthorizationsPerAddress: false } });
       deviceAuthorization = `${server.url}/oauth/device_authorization`;
       token = `${server.url}/oauth/token`;
       const dataSource = server.app.get(DataSource);
@@ -104,6 +105,15 @@ for (const adapter of ADAPTERS) {
         assertOAuthError(await post(deviceAuthorization, `client_id=${PUBLIC_CLIENT}&device_model=%FF%FE`), 'invalid_request');
         assertOAuthError(await post(deviceAuthorization, { client_id: PUBLIC_CLIENT, device_serial: 'line\nbreak' }), 'invalid_request');
       }],
+      ['device details with bidi controls or zero-width characters (they could make the consent page show other text)', async () => {
+        const spoofs = ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200B', '\u200C', '\u200D', '\u200E', '\u200F', '\u2060', '\uFEFF'];
+        for (const [index, spoof] of spoofs.entries()) {
+          const field = ['device_name', 'device_model', 'device_serial'][index % 3];
+          const answer = await post(deviceAuthorization, { client_id: PUBLIC_CLIENT, [field]: `Living room${spoof}TV` });
+          assertOAuthError(answer, 'invalid_request');
+          assert.equal(answer.body.error_description, `${field} holds bidirectional controls or invisible characters`, `U+${spoof.codePointAt(0)!.toString(16)}`);
+        }
+      }],
       ['SQL and HTML injection strings', async () => {
         assertOAuthError(await post(deviceAuthorization, { client_id: "demo-device' OR '1'='1" }), 'invalid_client', 401);
         assertOAuthError(await post(token, { grant_type: DEVICE_CODE_GRANT_TYPE, client_id: PUBLIC_CLIENT, device_code: "' OR 1=1 --" }), 'invalid_grant');
@@ -131,6 +141,11 @@ for (const adapter of ADAPTERS) {
 
     test('empty values count as absent and unknown parameters are ignored', async () => {
       const answer = await post(deviceAuthorization, { client_id: PUBLIC_CLIENT, scope: '', device_name: '', whatever: 'x' });
+      assert.equal(answer.status, 200, answer.text);
+    });
+
+    test('device details in any script are welcome, right-to-left included (only bidi controls and invisible characters are not)', async () => {
+      const answer = await post(deviceAuthorization, { client_id: PUBLIC_CLIENT, device_name: 'טלוויזיה בסלון', device_model: 'Télé 4K — salon', device_serial: 'تلفاز-٤٢' });
       assert.equal(answer.status, 200, answer.text);
     });
 

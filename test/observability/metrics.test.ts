@@ -4,6 +4,7 @@ import { RateLimitService } from '../../src/limits/rate-limit.service.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../../src/constants.js';
 import { poll, refresh, requestDeviceCode } from '../support/device-flow.js';
 import { get, post } from '../support/http.js';
+import { TEST_METRICS_TOKEN } from '../support/test-keys.js';
 import { ADAPTERS, startServer, TestClock, type TestServer } from '../support/test-server.js';
 
 /** One sample of the Prometheus text, e.g. `device_grant_polls_total{answer="slow_down"}`; 0 when absent. */
@@ -23,11 +24,20 @@ for (const adapter of ADAPTERS) {
     after(() => server.close());
 
     const scrape = async () => {
-      const answer = await get(`${server.url}/metrics`);
+      const answer = await get(`${server.url}/metrics`, { authorization: `Bearer ${TEST_METRICS_TOKEN}` });
       assert.equal(answer.status, 200);
       assert.match(answer.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
       return answer.text;
     };
+
+    test('refused without the bearer token (metricsToken), or with another: 401 with a Bearer challenge, nothing counted shown', async () => {
+      for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token' }, { authorization: `Basic ${TEST_METRICS_TOKEN}` }, { authorization: `Bearer ${TEST_METRICS_TOKEN}x` }]) {
+        const refused = await get(`${server.url}/metrics`, headers);
+        assert.equal(refused.status, 401, JSON.stringify(headers));
+        assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="metrics"');
+        assert.doesNotMatch(refused.text, /device_grant_/);
+      }
+    });
 
     test('counters move with a full flow: grants by outcome, polls by answer, tokens by grant type, lockouts, latency', async () => {
       const before = await scrape();
@@ -92,7 +102,8 @@ describe('two applications in one process', () => {
       await requestDeviceCode(a.url);
       await requestDeviceCode(a.url);
       await requestDeviceCode(b.url);
-      const [textA, textB] = await Promise.all([get(`${a.url}/metrics`), get(`${b.url}/metrics`)]);
+      const auth = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
+      const [textA, textB] = await Promise.all([get(`${a.url}/metrics`, auth), get(`${b.url}/metrics`, auth)]);
       assert.equal(sample(textA.text, 'device_grant_grants_total{outcome="requested"}'), 2);
       assert.equal(sample(textB.text, 'device_grant_grants_total{outcome="requested"}'), 1);
     } finally {

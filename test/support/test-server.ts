@@ -7,7 +7,7 @@ import { DeviceGrantService } from '../../src/grants/device-grant.service.js';
 import type { Clock } from '../../src/clock.js';
 import type { LimitsOptions } from '../../src/limits/limits.options.js';
 import type { KeyEncryptionOptions } from '../../src/crypto/key-encryption.js';
-import { TEST_KEY_ENCRYPTION_KEY } from './test-keys.js';
+import { TEST_KEY_ENCRYPTION_KEY, TEST_METRICS_TOKEN } from './test-keys.js';
 import { startOnFreshPort, startOnPort } from './held-port.js';
 
 export type AdapterName = 'fastify' | 'express';
@@ -52,6 +52,7 @@ export async function startServer(
     limits?: LimitsOptions;
     trustProxy?: boolean;
     keyEncryption?: KeyEncryptionOptions;
+    metricsToken?: string;
   } = {},
 ): Promise<TestServer> {
   const temp = options.databaseUrl ? undefined : tempSqlite();
@@ -67,6 +68,7 @@ export async function startServer(
       limits: options.limits,
       trustProxy: options.trustProxy,
       keyEncryption,
+      metricsToken: options.metricsToken ?? TEST_METRICS_TOKEN,
       logger: false,
     });
   const { app, url } = options.port === undefined ? await startOnFreshPort(build) : await startOnPort(options.port, build);
