@@ -245,6 +245,8 @@ function pickCommand(
         if (rest.length !== 1) throw new UsageError('keys revoke takes one KID');
         const [kid] = rest;
         return async (context) => {
+          const known = (await keys(context).list()).find((key) => key.kid === kid);
+          if (!known || known.state === 'revoked') throw new UsageError(`no signing key ${kid}, or it is revoked already (see keys list)`);
           const current = await keys(context).revoke(kid);
           if (json) return print({ revoked: kid, current });
           output.out(`Signing key ${kid} is revoked and out of the JWKS; ${current} signs (running instances switch to it within 10 seconds).`);

@@ -18,13 +18,18 @@ const OAUTH_ERRORS = new Set([
 const OAUTH_PATHS = ['/oauth/device_authorization', '/oauth/token', '/oauth/revoke', '/oauth/introspect'];
 const PAGE_PATHS = ['/activate', '/activate/confirm', '/activate/sign-in', '/activate/decision', '/activate/sign-out', '/devices'];
 
+/** Names an object inherits: request data looked up in a plain object would find these (issue 18). */
+const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
 const INJECTIONS = [
+  ...PROTOTYPE_NAMES,
   "' OR '1'='1", "'; DROP TABLE dg_device_grant; --", '" OR 1=1 --', '1; SELECT pg_sleep(5)', '\\', '%', '%00', '%zz',
   '<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "javascript:alert('x')", '{{7*7}}', '${7*7}',
   '../../etc/passwd', '\u0000', 'a\u0000b', '\r\nSet-Cookie: x=y', '\u202e\u2066', '𝕏'.repeat(50), 'null', 'undefined', '[]', '{}',
   'demo-device', 'openid offline_access', DEVICE_CODE_GRANT_TYPE, 'refresh_token', 'WDJB-MJHT',
 ];
 const NAMES = [
+  ...PROTOTYPE_NAMES,
   'client_id', 'client_secret', 'grant_type', 'device_code', 'refresh_token', 'scope', 'token', 'token_type_hint',
   'device_name', 'device_model', 'device_serial', 'user_code', 'csrf', 'decision', 'username', 'password', 'grant_id', 'next',
 ];
@@ -73,17 +78,25 @@ const headerValue = value.map((v) => v.slice(0, 2000));
 const extraHeaders = fc.record(
   {
     authorization: fc.oneof(
-      fc.constantFrom('Basic', 'Basic !!!', 'Bearer x', 'Basic ' + Buffer.from('demo-confidential:wrong').toString('base64')),
+      fc.constantFrom('Basic', 'Basic !!!', 'Bearer x', 'Basic ' + Buffer.from('demo-confidential:wrong').toString('base64'), 'Bearer __proto__', 'constructor'),
+      fc.constantFrom(...PROTOTYPE_NAMES).map((n) => 'Basic ' + Buffer.from(`${n}:${n}`).toString('base64')),
       headerValue.map((v) => 'Basic ' + Buffer.from(v).toString('base64')),
     ),
-    cookie: fc.oneof(fc.constantFrom('dg_session=garbage', 'dg_session=eyJ..x.y.z', 'a=b; dg_session='), headerValue.map((v) => `dg_session=${encodeURIComponent(v)}`)),
-    'accept-language': fc.constantFrom('es', 'xx', '*', 'en;q=0', 'es-ES,es;q=0.9,en;q=0.8', ';;;,,,'),
+    cookie: fc.oneof(
+      fc.constantFrom('dg_session=garbage', 'dg_session=eyJ..x.y.z', 'a=b; dg_session=', 'constructor=x; __proto__=y; dg_session=toString'),
+      headerValue.map((v) => `dg_session=${encodeURIComponent(v)}`),
+    ),
+    'accept-language': fc.oneof(
+      fc.constantFrom('es', 'xx', '*', 'en;q=0', 'es-ES,es;q=0.9,en;q=0.8', ';;;,,,', ...PROTOTYPE_NAMES, 'constructor-x,__proto__;q=0.9', 'toString,es;q=0.1'),
+      // What an HTTP client can send in a header: visible ASCII.
+      headerValue.map((v) => v.replace(/[^\x20-\x7E]/g, '?')),
+    ),
   },
   { requiredKeys: [] },
 );
 const query = fc.oneof(
   fc.constant(''),
-  fc.tuple(fc.constantFrom('user_code', 'format', 'size', 'user_code[]'), value).map(([n, v]) => `?${n}=${encodeURIComponent(v.slice(0, 500))}`),
+  fc.tuple(fc.constantFrom('user_code', 'format', 'size', 'user_code[]', ...PROTOTYPE_NAMES), value).map(([n, v]) => `?${n}=${encodeURIComponent(v.slice(0, 500))}`),
 );
 
 /** fast-check's report, cut short: counterexamples with 200 kB bodies drown the log. */
@@ -142,7 +155,8 @@ for (const adapter of ADAPTERS) {
     }
 
     before(async () => {
-      server = await startServer({ adapter });
+      // Hundreds of requests from one address: the device authorization rate is not what is tested here.
+      server = await startServer({ adapter, limits: { deviceAuthorizationsPerAddress: false } });
       dataSource = server.app.get(DataSource);
     });
     after(() => server.close());
@@ -178,6 +192,28 @@ for (const adapter of ADAPTERS) {
       );
       const answer = await poll(server.url, live.device_code);
       assert.ok(['authorization_pending', 'slow_down'].includes(answer.body.error), 'hostile page requests approved nothing');
+    });
+
+    test('names an object inherits, as a language, a scope or a grant type, are nothing special: a page in English, invalid_scope, unsupported_grant_type', async () => {
+      for (const language of PROTOTYPE_NAMES) {
+        for (const path of ['/activate', '/devices', '/activate/nowhere']) {
+          const answer = await rawRequest(`${server.url}${path}`, { method: 'GET', headers: { 'accept-language': language } });
+          assert.ok(answer.status < 500, `${answer.status} for ${language} on ${path}`);
+          assert.match(answer.text, /<html lang="en"/, `${language} on ${path}`);
+        }
+        const scoped = await rawRequest(`${server.url}/oauth/device_authorization`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: Buffer.from(`client_id=demo-device&scope=${language}`),
+        });
+        assert.equal(JSON.parse(scoped.text).error, 'invalid_scope', `scope ${language}`);
+        const granted = await rawRequest(`${server.url}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: Buffer.from(`client_id=demo-device&grant_type=${language}`),
+        });
+        assert.equal(JSON.parse(granted.text).error, 'unsupported_grant_type', `grant_type ${language}`);
+      }
     });
 
     test('the server keeps serving a normal flow afterwards', async () => {
@@ -240,10 +276,10 @@ const clientInput = fc.record(
     ),
     type: mostly(fc.constantFrom('public', 'confidential'), fc.constantFrom('admin', '', 'Public')),
     scopes: optional(
-      fc.array(mostly(fc.constantFrom(...KNOWN_SCOPES, 'openid offline_access', ' profile '), fc.oneof(value, fc.constantFrom('admin', 'open id', 'OPENID'))), { maxLength: 4 }),
+      fc.array(mostly(fc.constantFrom(...KNOWN_SCOPES, 'openid offline_access', ' profile '), fc.oneof(value, fc.constantFrom('admin', 'open id', 'OPENID', ...PROTOTYPE_NAMES))), { maxLength: 4 }),
     ),
     grantTypes: optional(
-      fc.array(mostly(fc.constantFrom('device_code', 'refresh_token', DEVICE_CODE_GRANT_TYPE, 'none', 'device_code,refresh_token'), fc.oneof(value, fc.constantFrom('password', 'implicit'))), { maxLength: 3 }),
+      fc.array(mostly(fc.constantFrom('device_code', 'refresh_token', DEVICE_CODE_GRANT_TYPE, 'none', 'device_code,refresh_token'), fc.oneof(value, fc.constantFrom('password', 'implicit', ...PROTOTYPE_NAMES))), { maxLength: 3 }),
     ),
     accessTokenTtl: optional(mostly(fc.integer({ min: 1, max: 86_400 }), fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, 86_401, Number.NaN)))),
     refreshTokenTtl: optional(mostly(fc.integer({ min: 1, max: 365 * 86_400 }), fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, 365 * 86_400 + 1)))),
