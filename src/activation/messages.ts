@@ -19,6 +19,8 @@ export interface ActivationMessages {
   signInPaused: string;
   signedInAs: string;
   signOut: string;
+  signOutEverywhere: string;
+  signOutEverywhereHint: string;
   confirmHeading: string;
   confirmIntro: string;
   checkCode: string;
@@ -78,6 +80,8 @@ const en: ActivationMessages = {
   signInPaused: 'Too many wrong passwords. For your security, signing in is paused. Try again in {minutes} min.',
   signedInAs: 'Signed in as {name}',
   signOut: 'Sign out',
+  signOutEverywhere: 'Sign out everywhere',
+  signOutEverywhereHint: 'Ends your sign-in here and in every other browser.',
   confirmHeading: 'Connect this device?',
   confirmIntro: 'A device asked to connect to your account.',
   checkCode: 'Check that this matches the code on your device:',
@@ -139,6 +143,8 @@ const es: ActivationMessages = {
   signInPaused: 'Demasiadas contraseñas incorrectas. Por tu seguridad, el inicio de sesión está en pausa. Vuelve a intentarlo dentro de {minutes} min.',
   signedInAs: 'Sesión iniciada como {name}',
   signOut: 'Cerrar sesión',
+  signOutEverywhere: 'Cerrar sesión en todas partes',
+  signOutEverywhereHint: 'Cierra tu sesión aquí y en todos los demás navegadores.',
   confirmHeading: '¿Conectar este dispositivo?',
   confirmIntro: 'Un dispositivo ha pedido conectarse a tu cuenta.',
   checkCode: 'Comprueba que coincide con el código de tu dispositivo:',

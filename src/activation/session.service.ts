@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import { InjectClock, type Clock } from '../clock.js';
 import { KeyVault, sealContext } from '../crypto/key-vault.service.js';
-import { randomToken, safeEqual } from '../crypto/secrets.js';
+import { randomToken, safeEqual, sha256 } from '../crypto/secrets.js';
 import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { InjectDeviceGrantStore, type DeviceGrantStore } from '../persistence/device-grant-store.js';
@@ -19,6 +19,8 @@ export interface BrowserSession {
   name?: string;
   /** When the sign-in expires (ms). */
   authExp?: number;
+  /** The sign-in's own random id (the server keeps its hash, `SignInRecord`); kept when the session id is renewed. */
+  signIn?: string;
   /** The normalised user code being confirmed. */
   code?: string;
 }
@@ -30,8 +32,10 @@ const KEY_CACHE_MS = 5_000;
 const COOKIE_TTL_S = 24 * 3600;
 
 /**
- * Browser sessions in encrypted cookies (JWE, `dir` + A256GCM): nothing to store, so they survive
- * restarts and work across instances; the key is shared through the database.
+ * Browser sessions in encrypted cookies (JWE, `dir` + A256GCM), with the key shared through the
+ * database; a sign-in is also recorded on the server (`SignInStore`), and a cookie counts as signed in
+ * only while its sign-in lasts there, so a sign-out ends it on every instance at once, however many
+ * copies of the cookie exist.
  */
 @Injectable()
 export class SessionService {
@@ -61,10 +65,12 @@ export class SessionService {
         });
         const session = payload as unknown as BrowserSession;
         if (typeof session.sid === 'string' && typeof session.csrf === 'string') {
-          if (session.authExp !== undefined && session.authExp <= this.clock.now()) {
+          // Signed in only while the sign-in lasts on the server: a sign-out ends every copy of the cookie.
+          if (session.sub !== undefined && !(typeof session.signIn === 'string' && (await this.store.signIns.isLive(signInId(session.signIn), this.clock.now())))) {
             delete session.sub;
             delete session.name;
             delete session.authExp;
+            delete session.signIn;
           }
           return { session, fresh: false };
         }
@@ -84,14 +90,25 @@ export class SessionService {
     return { ...session, sid: randomToken(), csrf: randomToken() };
   }
 
-  signIn(session: BrowserSession, user: { id: string; name: string }): BrowserSession {
-    const ttl = this.options.activation.sessionTtl;
-    return { ...this.renew(session), sub: user.id, name: user.name, authExp: this.clock.now() + ttl * 1000 };
+  /** Signs a user in: a new session id (no session fixation), and the sign-in recorded on the server. */
+  async signIn(session: BrowserSession, user: { id: string; name: string }): Promise<BrowserSession> {
+    const now = this.clock.now();
+    const authExp = now + this.options.activation.sessionTtl * 1000;
+    const signIn = randomToken();
+    await this.store.signIns.create({ id: signInId(signIn), subject: user.id, createdAt: now, expiresAt: authExp, endedAt: null });
+    return { ...this.renew(session), sub: user.id, name: user.name, authExp, signIn };
   }
 
-  signOut(session: BrowserSession): BrowserSession {
-    const { sub: _sub, name: _name, authExp: _exp, ...rest } = session;
-    return this.renew(rest);
+  /** Ends this sign-in on the server (every copy of the cookie is signed out) and renews the session. */
+  async signOut(session: BrowserSession): Promise<BrowserSession> {
+    if (session.signIn !== undefined) await this.store.signIns.end(signInId(session.signIn), this.clock.now());
+    return this.renew(withoutUser(session));
+  }
+
+  /** Ends every sign-in of this session's user, on every browser and instance; renews this session. */
+  async signOutEverywhere(session: BrowserSession): Promise<BrowserSession> {
+    if (session.sub !== undefined) await this.store.signIns.endAll(session.sub, this.clock.now());
+    return this.renew(withoutUser(session));
   }
 
   /** Whether a submitted CSRF token matches the session's, in constant time. */
@@ -155,6 +172,16 @@ export class SessionService {
       (await this.store.secrets.insertIfAbsent(SECRET_NAME, await this.vault.seal(randomBytes(32).toString('base64url'), context), this.clock.now()));
     return Buffer.from(await this.vault.open(stored, context), 'base64url');
   }
+}
+
+/** The server's name for a sign-in: a hash of the id the cookie carries, so the database never holds that id. */
+function signInId(signIn: string): string {
+  return sha256(signIn);
+}
+
+function withoutUser(session: BrowserSession): BrowserSession {
+  const { sub: _sub, name: _name, authExp: _exp, signIn: _signIn, ...rest } = session;
+  return rest;
 }
 
 /** One cookie's value from a `Cookie` header. */

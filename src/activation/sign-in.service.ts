@@ -64,16 +64,20 @@ export class SignInService {
       return this.pages.signIn(request, session, grant, 401, { error: m.wrongCredentials, username, toDevices });
     }
     await this.limits.succeeded(attempt);
-    const signedIn = this.sessions.signIn(session, user);
+    const signedIn = await this.sessions.signIn(session, user);
     const location = toDevices ? this.options.routes.devices : `${this.pages.base}/confirm`;
     return { kind: 'redirect', location, cookie: await this.sessions.cookie(signedIn) };
   }
 
-  /** `POST /activate/sign-out`. */
+  /**
+   * `POST /activate/sign-out`: ends this sign-in (every copy of its cookie, on every instance), or with
+   * `everywhere=1` every sign-in of the user.
+   */
   async signOut(request: PageRequest): Promise<PageResult> {
     const { session, form } = await readPostedForm(this.sessions, request);
     if (!form) return this.pages.sessionExpired(request, session);
-    return { kind: 'redirect', location: this.pages.base, cookie: await this.sessions.cookie(this.sessions.signOut(session)) };
+    const signedOut = form.get('everywhere') === '1' ? await this.sessions.signOutEverywhere(session) : await this.sessions.signOut(session);
+    return { kind: 'redirect', location: this.pages.base, cookie: await this.sessions.cookie(signedOut) };
   }
 
   /** Runs the configured passport strategy on the sign-in form's fields. */

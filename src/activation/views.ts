@@ -256,7 +256,15 @@ ${hidden('grant_id', device.grantId)}
 </form>
 </li>`,
     )}</ul>`
-  : html`<p>${m.noDevices}</p>`}`,
+  : html`<p>${m.noDevices}</p>`}
+${view.user
+  ? html`<form method="post" action="${view.user.signOutAction}" class="everywhere">
+${hidden('csrf', view.user.csrf)}
+${hidden('everywhere', '1')}
+<p>${m.signOutEverywhereHint}</p>
+<button type="submit" class="secondary">${m.signOutEverywhere}</button>
+</form>`
+  : ''}`,
     );
   },
 };

@@ -10,6 +10,7 @@ import type {
   PolledGrant,
   PurgeReport,
   RefreshTokenRecord,
+  SignInRecord,
   SigningKeyRecord,
 } from './records.js';
 
@@ -72,6 +73,9 @@ export const WRITE_DURABILITY = {
   'keys.replacePrivate': 'durable',
   'keys.revoke': 'durable',
   'secrets.replace': 'durable',
+  'signIns.create': 'durable',
+  'signIns.end': 'durable',
+  'signIns.endAll': 'durable',
   'secrets.insertIfAbsent': 'durable',
   'maintenance.purge': 'cheap',
 } as const satisfies Record<string, Durability>;
@@ -294,6 +298,20 @@ export interface ServerSecretStore {
   replace(name: string, expected: string, value: string): Promise<boolean>;
 }
 
+/**
+ * Sign-ins on the activation pages, shared by every instance: a sign-out recorded here ends the
+ * session on all of them at once, whatever copies of its cookie exist.
+ */
+export interface SignInStore {
+  create(record: SignInRecord): Promise<void>;
+  /** Whether the sign-in exists, has not ended and has not expired at `now`. */
+  isLive(id: string, now: number): Promise<boolean>;
+  /** Ends one sign-in. Durable. */
+  end(id: string, now: number): Promise<void>;
+  /** Ends every live sign-in of a subject ("sign out everywhere"); how many. Durable. */
+  endAll(subject: string, now: number): Promise<number>;
+}
+
 /** What keeps the store healthy. */
 export interface StoreMaintenance {
   /**
@@ -306,7 +324,8 @@ export interface StoreMaintenance {
   /**
    * Deletes, in batches of at most `batchSize` rows, what no longer matters: grants expired before
    * `cutoff` (a redeemed one only once its device holds no live token at `now`), refresh and access
-   * tokens expired before `cutoff`, and counters untouched since `cutoff` and not locked at `now`.
+   * tokens expired before `cutoff`, counters untouched since `cutoff` and not locked at `now`, and
+   * sign-ins that expired (or ended) before `cutoff`.
    */
   purge(input: { now: number; cutoff: number; batchSize: number }): Promise<PurgeReport>;
 }
@@ -337,5 +356,6 @@ export interface DeviceGrantStore {
   readonly rateLimits: RateLimitStore;
   readonly signingKeys: SigningKeyStore;
   readonly secrets: ServerSecretStore;
+  readonly signIns: SignInStore;
   readonly maintenance: StoreMaintenance;
 }

@@ -134,4 +134,20 @@ export interface PurgeReport {
   refreshTokens: number;
   accessTokens: number;
   rateLimits: number;
+  signIns: number;
+}
+
+/**
+ * A sign-in on the activation pages, kept on the server so that ending it ends it everywhere: the
+ * browser's cookie names it, and a cookie whose sign-in has ended (signed out, signed out everywhere,
+ * or expired) is treated as signed out.
+ */
+export interface SignInRecord {
+  /** SHA-256 of the sign-in id the cookie carries (the database never holds the id itself). */
+  id: string;
+  subject: string;
+  createdAt: number;
+  expiresAt: number;
+  /** When it was ended (sign-out); null while it lasts. */
+  endedAt: number | null;
 }

@@ -35,7 +35,7 @@ describe('housekeeping', () => {
       });
 
       const housekeeping = server.app.get(HousekeepingService);
-      assert.deepEqual(await housekeeping.purge(), { grants: 0, refreshTokens: 0, accessTokens: 0, rateLimits: 0 }, 'nothing is old yet');
+      assert.deepEqual(await housekeeping.purge(), { grants: 0, refreshTokens: 0, accessTokens: 0, rateLimits: 0, signIns: 0 }, 'nothing is old yet');
 
       clock.advance(600 + 86400 + 1); // past expiry and the retention
       const report = await housekeeping.purge();

@@ -85,6 +85,22 @@ for (const count of [2, 3]) {
       });
     }
 
+    test('a sign-out on one instance signs a copy of the cookie out on every instance', async () => {
+      const code = await requestDeviceCode(fleet[0].url);
+      const visitor = new Visitor(() => fleet[0].url);
+      const consent = await visitor.openConsent(code.user_code);
+      const copied = visitor.copy();
+      for (const server of fleet) {
+        assert.doesNotMatch((await copied.copyTo(server.url).request('/devices')).text, /name="password"/, `signed in on ${server.url} before`);
+      }
+      assert.equal((await visitor.request('/activate/sign-out', { csrf: Visitor.csrf(consent) })).status, 303);
+      for (const server of fleet) {
+        const replayed = await copied.copyTo(server.url).request('/devices');
+        assert.equal(replayed.status, 200);
+        assert.match(replayed.text, /name="password"/, `signed out on ${server.url}`);
+      }
+    });
+
     test('a user-code lockout reached on one instance holds on the others', async () => {
       const code = await requestDeviceCode(balancer.url());
       // Two sessions of 5 wrong codes each spend the address's 10: the address is locked everywhere.

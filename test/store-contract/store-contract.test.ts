@@ -287,6 +287,25 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
       assert.equal((await store.signingKeys.list()).find((k) => k.kid === key.kid)!.privateJwk, 'sealed-2');
     });
 
+    it('signIns: live until ended or expired; one end, or all of a subject\'s; an expired one is purged', async () => {
+      const signIn = (id: string, subject: string, expiresAt = T0 + 3_600_000) => ({ id: `${id}-${name}`, subject: `${subject}-${name}`, createdAt: T0, expiresAt, endedAt: null });
+      await store.signIns.create(signIn('a1', 'alice'));
+      await store.signIns.create(signIn('a2', 'alice'));
+      await store.signIns.create(signIn('b1', 'bob'));
+      await store.signIns.create(signIn('old', 'alice', T0));
+      assert.equal(await store.signIns.isLive(`a1-${name}`, T0 + 1), true);
+      assert.equal(await store.signIns.isLive(`old-${name}`, T0 + 1), false, 'expired');
+      assert.equal(await store.signIns.isLive(`nobody-${name}`, T0), false);
+      await store.signIns.end(`a1-${name}`, T0 + 2);
+      assert.equal(await store.signIns.isLive(`a1-${name}`, T0 + 3), false, 'ended');
+      assert.equal(await store.signIns.endAll(`alice-${name}`, T0 + 3), 1, 'the one alice sign-in still live');
+      assert.equal(await store.signIns.isLive(`a2-${name}`, T0 + 4), false);
+      assert.equal(await store.signIns.isLive(`b1-${name}`, T0 + 4), true, 'another subject is untouched');
+      const report = await store.maintenance.purge({ now: T0 + 86_400_000, cutoff: T0 + 3_000_000, batchSize: 10 });
+      assert.ok(report.signIns >= 1, 'the expired sign-in is purged');
+      assert.equal(await store.signIns.isLive(`b1-${name}`, T0 + 4), true, 'a live one stays');
+    });
+
     it('purge: expired records go; a redeemed grant stays while its device holds a live token', async () => {
       const kept = await approvedGrant(store);
       await store.grants.redeem(kept.id, T0);

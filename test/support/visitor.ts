@@ -32,6 +32,17 @@ export class Visitor {
     return { status: response.status, headers: response.headers, text: await response.text() };
   }
 
+  /** Another visitor holding a copy of this one's cookie, as a thief (or a second tab) would; at `url` if given. */
+  copy(): Visitor {
+    return this.copyTo();
+  }
+
+  copyTo(url?: string): Visitor {
+    const copied = new Visitor(url === undefined ? this.base : () => url, this.language, this.headers);
+    copied.cookie = this.cookie;
+    return copied;
+  }
+
   static csrf(html: string): string {
     const match = /name="csrf" value="([^"]+)"/.exec(html);
     assert.ok(match, `no CSRF field in:\n${html.slice(0, 500)}`);

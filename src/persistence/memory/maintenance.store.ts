@@ -14,7 +14,7 @@ export class MemoryMaintenance implements StoreMaintenance {
   }
 
   async purge({ now, cutoff }: { now: number; cutoff: number; batchSize: number }): Promise<PurgeReport> {
-    const report: PurgeReport = { grants: 0, refreshTokens: 0, accessTokens: 0, rateLimits: 0 };
+    const report: PurgeReport = { grants: 0, refreshTokens: 0, accessTokens: 0, rateLimits: 0, signIns: 0 };
     for (const [id, grant] of this.data.grants) {
       if (grant.expiresAt >= cutoff) continue;
       const holdsLiveToken =
@@ -30,6 +30,7 @@ export class MemoryMaintenance implements StoreMaintenance {
     for (const [key, counter] of this.data.rateLimits) {
       if (counter.updatedAt < cutoff && counter.lockedUntil < now && this.data.rateLimits.delete(key)) report.rateLimits++;
     }
+    for (const [id, signIn] of this.data.signIns) if (signIn.expiresAt < cutoff && this.data.signIns.delete(id)) report.signIns++;
     return report;
   }
 }

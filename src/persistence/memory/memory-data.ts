@@ -1,4 +1,4 @@
-import type { AccessTokenRecord, ClientRecord, GrantRecord, RefreshTokenRecord, SigningKeyRecord } from '../records.js';
+import type { AccessTokenRecord, ClientRecord, GrantRecord, RefreshTokenRecord, SignInRecord, SigningKeyRecord } from '../records.js';
 
 /** A failure counter as the memory store keeps it. */
 export interface MemoryCounter {
@@ -18,6 +18,7 @@ export interface MemoryData {
   rateLimits: Map<string, MemoryCounter>;
   signingKeys: Map<string, SigningKeyRecord>;
   secrets: Map<string, string>;
+  signIns: Map<string, SignInRecord>;
 }
 
 export function emptyMemoryData(): MemoryData {
@@ -29,6 +30,7 @@ export function emptyMemoryData(): MemoryData {
     rateLimits: new Map(),
     signingKeys: new Map(),
     secrets: new Map(),
+    signIns: new Map(),
   };
 }
 

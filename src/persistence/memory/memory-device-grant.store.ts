@@ -4,6 +4,7 @@ import { MemoryGrants } from './grant.store.js';
 import { emptyMemoryData } from './memory-data.js';
 import { MemoryAccessTokens, MemoryRefreshTokens } from './token.stores.js';
 import { MemorySecrets, MemorySigningKeys } from './key.stores.js';
+import { MemorySignIns } from './sign-in.store.js';
 import { MemoryMaintenance } from './maintenance.store.js';
 import { MemoryRateLimits } from './rate-limit.store.js';
 
@@ -21,5 +22,6 @@ export class MemoryDeviceGrantStore implements DeviceGrantStore {
   readonly rateLimits = new MemoryRateLimits(this.data);
   readonly signingKeys = new MemorySigningKeys(this.data);
   readonly secrets = new MemorySecrets(this.data);
+  readonly signIns = new MemorySignIns(this.data);
   readonly maintenance = new MemoryMaintenance(this.data);
 }

@@ -14,6 +14,8 @@ const PURGE_GRANTS = `DELETE FROM "dg_device_grant" WHERE "id" IN (
 /** An expired refresh token can be refused as expired or as unknown alike, so it goes (rotated ones too). */
 const PURGE_REFRESH_TOKENS = `DELETE FROM "dg_refresh_token" WHERE "id" IN (SELECT "id" FROM "dg_refresh_token" WHERE "expires_at" < :cutoff LIMIT :limit)`;
 const PURGE_ACCESS_TOKENS = `DELETE FROM "dg_access_token" WHERE "jti" IN (SELECT "jti" FROM "dg_access_token" WHERE "expires_at" < :cutoff LIMIT :limit)`;
+/** A sign-in that expired a retention ago (an ended one expires too: its cookie lives at most a day). */
+const PURGE_SIGN_INS = `DELETE FROM "dg_sign_in" WHERE "id" IN (SELECT "id" FROM "dg_sign_in" WHERE "expires_at" < :cutoff LIMIT :limit)`;
 const PURGE_RATE_LIMITS = `DELETE FROM "dg_rate_limit" WHERE "key" IN (SELECT "key" FROM "dg_rate_limit" WHERE "updated_at" < :cutoff AND "locked_until" < :now LIMIT :limit)`;
 
 /**
@@ -54,6 +56,7 @@ export class TypeOrmMaintenance implements StoreMaintenance {
       refreshTokens: await this.inBatches(PURGE_REFRESH_TOKENS, parameters),
       accessTokens: await this.inBatches(PURGE_ACCESS_TOKENS, parameters),
       rateLimits: await this.inBatches(PURGE_RATE_LIMITS, parameters),
+      signIns: await this.inBatches(PURGE_SIGN_INS, parameters),
     };
   }
 

@@ -7,6 +7,7 @@ import { TypeOrmGrantStore } from './grant.store.js';
 import { TypeOrmServerSecretStore, TypeOrmSigningKeyStore } from './key.stores.js';
 import { TypeOrmMaintenance } from './maintenance.store.js';
 import { TypeOrmRateLimitStore } from './rate-limit.store.js';
+import { TypeOrmSignInStore } from './sign-in.store.js';
 import { sqlRunnerFor } from './sql-runner.js';
 import { TypeOrmAccessTokenStore, TypeOrmRefreshTokenStore } from './token.stores.js';
 
@@ -24,6 +25,7 @@ export class TypeOrmDeviceGrantStore implements DeviceGrantStore {
   readonly rateLimits: TypeOrmRateLimitStore;
   readonly signingKeys: TypeOrmSigningKeyStore;
   readonly secrets: TypeOrmServerSecretStore;
+  readonly signIns: TypeOrmSignInStore;
   readonly maintenance: TypeOrmMaintenance;
 
   /** @param dataSource an initialised data source (see `buildDataSourceOptions`). */
@@ -36,6 +38,7 @@ export class TypeOrmDeviceGrantStore implements DeviceGrantStore {
     this.rateLimits = new TypeOrmRateLimitStore(runner);
     this.signingKeys = new TypeOrmSigningKeyStore(dataSource);
     this.secrets = new TypeOrmServerSecretStore(dataSource);
+    this.signIns = new TypeOrmSignInStore(dataSource);
     this.maintenance = new TypeOrmMaintenance(dataSource);
   }
 }
