@@ -10,6 +10,8 @@ import { DevicesPageService } from './activation/devices-page.service.js';
 import { SignInService } from './activation/sign-in.service.js';
 import { RateLimitService } from './limits/rate-limit.service.js';
 import { KeyVault } from './crypto/key-vault.service.js';
+import { AccessTokenRevocations } from './revocation/access-token-revocations.js';
+import { DEVICE_GRANT_TOKEN_REVOCATIONS } from './resource/token-revocations.js';
 import { SessionService } from './activation/session.service.js';
 import { CLOCK, systemClock } from './clock.js';
 import { DeviceGrantEvents } from './events/device-grant-events.service.js';
@@ -131,6 +133,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
       SessionService,
       RateLimitService,
       KeyVault,
+      { provide: DEVICE_GRANT_TOKEN_REVOCATIONS, useClass: AccessTokenRevocations },
       ActivationPages,
       SignInService,
       ActivationFlowService,
@@ -160,7 +163,7 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         timedEndpoint(MetricsController, routes.metrics),
       ],
       providers: [...(definition.providers ?? []), ...providers],
-      exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, KeyVault, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationPages, SignInService, ActivationFlowService, DevicesPageService, DeviceGrantMetrics, ClientAdminService],
+      exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, KeyVault, DEVICE_GRANT_TOKEN_REVOCATIONS, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationPages, SignInService, ActivationFlowService, DevicesPageService, DeviceGrantMetrics, ClientAdminService],
     };
   }
 }

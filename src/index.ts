@@ -83,6 +83,7 @@ export { DeviceGrantAuthGuard } from './resource/device-grant-auth.guard.js';
 export { RequireScopes, REQUIRED_SCOPES } from './resource/require-scopes.decorator.js';
 export { AuthenticatedPrincipal, type DeviceGrantPrincipal } from './resource/device-grant-principal.js';
 export { DeviceGrantTokenVerifier } from './resource/device-grant-token.verifier.js';
+export { DEVICE_GRANT_TOKEN_REVOCATIONS, InjectTokenRevocations, type TokenRevocations } from './resource/token-revocations.js';
 export {
   AuthorizationServerMetadataService,
   AuthorizationServerUnavailable,

@@ -68,7 +68,8 @@ export class DemoAppModule {
           activation: { passportStrategy: DEMO_LOCAL_STRATEGY },
         }),
         // The demo's own API accepts the tokens it issues, as any separate resource server would.
-        DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock, jwksCacheMaxAge: config.jwksCacheMaxAge ?? 60 }),
+        // The API runs beside the authorization server: a revoked token is refused within a second.
+        DeviceGrantResourceModule.forRoot({ issuer: config.issuer, clock: config.clock, jwksCacheMaxAge: config.jwksCacheMaxAge ?? 60, localRevocationCheck: true }),
       ],
       controllers: [DemoApiController],
       providers: [DemoSeedService, DemoUsersService, DemoLocalStrategy, ConnectionDrainService, DemoEventLogService],

@@ -50,6 +50,12 @@ export interface DeviceGrantResourceOptions {
   /** Also ask the authorization server whether each token was revoked (cached per `jti`). Default: off. */
   revocationCheck?: RevocationCheckOptions;
   /**
+   * The authorization server (`DeviceGrantModule`) runs in this same application: ask its store
+   * whether each token is still active, each answer kept at most a second, so a revoked token or one of
+   * a disconnected device is refused within a second on every instance. Default: off.
+   */
+  localRevocationCheck?: boolean;
+  /**
    * Most verified tokens remembered, so that a token presented again is not verified again (while its
    * `exp` and the key set it was checked with hold; revocation is still checked every time). The
    * oldest is forgotten first; 0 turns it off. Default 10000.
@@ -86,6 +92,7 @@ export interface ResolvedDeviceGrantResourceOptions {
   jwksCooldown: number;
   httpTimeout: number;
   revocationCheck?: Required<RevocationCheckOptions>;
+  localRevocationCheck: boolean;
   tokenCacheMaxEntries: number;
   clock?: Clock;
 }
@@ -132,6 +139,9 @@ export function resolveResourceOptions(options: DeviceGrantResourceOptions): Res
   if (check && (typeof check.clientId !== 'string' || typeof check.clientSecret !== 'string')) {
     throw new Error('DeviceGrantResourceModule: revocationCheck needs clientId and clientSecret');
   }
+  if (check && options.localRevocationCheck) {
+    throw new Error('DeviceGrantResourceModule: choose revocationCheck (introspection, a remote authorization server) or localRevocationCheck (the same application), not both');
+  }
   return {
     issuer: options.issuer,
     audience,
@@ -150,6 +160,7 @@ export function resolveResourceOptions(options: DeviceGrantResourceOptions): Res
       cacheTtl: seconds('revocationCheck.cacheTtl', check.cacheTtl ?? DEFAULT_RESOURCE_OPTIONS.revocationCacheTtl, true),
       maxEntries: check.maxEntries ?? DEFAULT_RESOURCE_OPTIONS.revocationMaxEntries,
     },
+    localRevocationCheck: options.localRevocationCheck === true,
     tokenCacheMaxEntries,
     clock: options.clock,
   };
