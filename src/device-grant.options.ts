@@ -69,6 +69,13 @@ export interface DeviceGrantModuleOptions {
   accessTokenTtl?: number;
   /** Lifetime of a refresh token since its last use (rotation), in seconds. Default 30 days. */
   refreshTokenTtl?: number;
+  /**
+   * Seconds after a rotation during which the same client presenting the token it just rotated gets a
+   * new pair (its answer was lost: a timeout, a dropped connection) instead of losing the family, as
+   * long as the successor is unused; the successor is superseded. 0 turns it off. Default 30.
+   * @see RFC 9700 §4.14.2
+   */
+  refreshRetryGrace?: number;
   /** The `aud` of issued access tokens (the resource indicator). Default: the issuer. @see RFC 9068 §3 */
   audience?: string;
   /**
@@ -149,6 +156,7 @@ export const DEFAULT_OPTIONS = {
   maxPollingInterval: 60,
   accessTokenTtl: 600,
   refreshTokenTtl: 30 * 24 * 3600,
+  refreshRetryGrace: 30,
   deviceDetailMaxLength: 100,
   metrics: true,
   activation: { sessionTtl: 3600 },
@@ -168,6 +176,7 @@ export interface ResolvedDeviceGrantOptions {
   maxPollingInterval: number;
   accessTokenTtl: number;
   refreshTokenTtl: number;
+  refreshRetryGrace: number;
   audience: string;
   scopes: Record<string, string>;
   deviceDetailMaxLength: number;
@@ -272,6 +281,7 @@ export function resolveOptions(
     maxPollingInterval,
     accessTokenTtl: positiveInteger('accessTokenTtl', options.accessTokenTtl ?? DEFAULT_OPTIONS.accessTokenTtl),
     refreshTokenTtl: positiveInteger('refreshTokenTtl', options.refreshTokenTtl ?? DEFAULT_OPTIONS.refreshTokenTtl),
+    refreshRetryGrace: retryGrace(options.refreshRetryGrace ?? DEFAULT_OPTIONS.refreshRetryGrace),
     audience: options.audience ?? issuer,
     scopes,
     deviceDetailMaxLength: deviceDetailMaxLength(options.deviceDetailMaxLength ?? DEFAULT_OPTIONS.deviceDetailMaxLength),
@@ -289,6 +299,13 @@ export function resolveOptions(
 /** The keys set to a value: `{ sessionTtl: undefined }` keeps the default, as leaving `sessionTtl` out does. */
 function withoutUndefined<T extends object>(values: T): T {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as T;
+}
+
+function retryGrace(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 300) {
+    throw new Error(`DeviceGrantModule: option refreshRetryGrace must be 0 (off) or a whole number of seconds up to 300, got ${value}`);
+  }
+  return value;
 }
 
 function checkMetricsToken(token: string | undefined): string | undefined {

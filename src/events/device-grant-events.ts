@@ -17,6 +17,11 @@ export const DeviceGrantEvent = {
   TokenRefreshed: 'device-grant.token.refreshed',
   /** An already rotated refresh token was presented again; its family is revoked. */
   RefreshReuseDetected: 'device-grant.token.refresh-reuse-detected',
+  /**
+   * A refresh was retried with the token it had just rotated (its answer was lost): the unused
+   * successor is superseded and a new one issued. Not a theft, but worth watching.
+   */
+  RefreshRetried: 'device-grant.token.refresh-retried',
   /** A token, a family or a whole grant was revoked. */
   TokenRevoked: 'device-grant.token.revoked',
   /** Wrong codes or passwords locked code entry or sign-in for a while. */
@@ -63,6 +68,12 @@ export interface RefreshReuseEvent {
   subject: string;
 }
 
+export interface RefreshRetriedEvent {
+  familyId: string;
+  grantId: string;
+  clientId: string;
+}
+
 export interface TokenRevokedEvent {
   clientId: string;
   /** What was revoked. */
@@ -89,6 +100,7 @@ export interface DeviceGrantEventMap {
   [DeviceGrantEvent.TokenIssued]: TokenIssuedEvent;
   [DeviceGrantEvent.TokenRefreshed]: TokenIssuedEvent;
   [DeviceGrantEvent.RefreshReuseDetected]: RefreshReuseEvent;
+  [DeviceGrantEvent.RefreshRetried]: RefreshRetriedEvent;
   [DeviceGrantEvent.TokenRevoked]: TokenRevokedEvent;
   [DeviceGrantEvent.Lockout]: LockoutEvent;
 }

@@ -194,6 +194,13 @@ export interface ClientStore {
 export type RefreshTokenUse =
   /** The token was live and is now used: the caller issues its successor in the same family. */
   | { outcome: 'rotated'; token: RefreshTokenRecord }
+  /**
+   * The token was used moments ago (within the retry grace) by this client, and the successor that
+   * rotation issued is still unused: a retry of a rotation whose answer was lost, not a theft. That
+   * successor and the access tokens issued with it are now superseded (revoked); the caller issues a
+   * new successor of this token.
+   */
+  | { outcome: 'retried'; token: RefreshTokenRecord }
   /** The token was already used: a replay. Its whole family, access tokens included, is now revoked. */
   | { outcome: 'reused'; token: RefreshTokenRecord }
   /** Refused, nothing changed. */
@@ -218,10 +225,14 @@ export interface RefreshTokenStore {
 
   /**
    * Uses the token with this hash for `clientId` at `now`: of two concurrent uses exactly one rotates
-   * and the other is a replay (the family goes). Refusals are told apart for the caller's description
+   * and the other is a replay (the family goes). A used token presented again by the same client
+   * less than `retryGraceMs` after its use, while its successor is unused, is a retry (`retried`: the
+   * successor is superseded); presented after that, or once the successor was used, or when it is
+   * itself a superseded token, it is a replay. Refusals are told apart for the caller's description
    * only: each is `invalid_grant`. Durable.
+   * @see RFC 9700 §4.14.2
    */
-  use(tokenHash: string, clientId: string, now: number): Promise<RefreshTokenUse>;
+  use(tokenHash: string, clientId: string, now: number, retryGraceMs?: number): Promise<RefreshTokenUse>;
 
   /** Puts back a token taken by {@link use} when its successor could not be issued. Durable. */
   release(id: string): Promise<void>;

@@ -83,9 +83,11 @@ export interface RefreshTokenRecord {
   scope: string;
   createdAt: number;
   expiresAt: number;
-  /** Set when the token was rotated; a second use is a replay. */
+  /** Set when the token was rotated; a second use is a replay (unless a retry, see `RefreshTokenStore.use`). */
   usedAt: number | null;
   revokedAt: number | null;
+  /** Set when a retried rotation replaced this unused token: presented later, it proves two holders. */
+  supersededAt: number | null;
 }
 
 /** One issued JWT access token, by `jti`, kept until it expires. @see RFC 9068, RFC 7009 */

@@ -59,7 +59,7 @@ export async function unitKit(options: Partial<DeviceGrantModuleOptions> = {}) {
     deviceAuthorization: new DeviceAuthorizationService(store, clients, limits, resolved, clock, deviceGrantEvents),
     grants: new DeviceGrantService(store, resolved, clock, deviceGrantEvents),
     deviceCodeGrant: new DeviceCodeGrant(store, clients, issuer, clock, deviceGrantEvents, resolved),
-    refreshTokenGrant: new RefreshTokenGrant(clients, refreshTokens, issuer, deviceGrantEvents),
+    refreshTokenGrant: new RefreshTokenGrant(clients, refreshTokens, issuer, deviceGrantEvents, resolved),
   };
 }
 

@@ -4,6 +4,8 @@ import { REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { DeviceGrantEvent } from '../events/device-grant-events.js';
 import { DeviceGrantEvents } from '../events/device-grant-events.service.js';
 import type { FormParams, OAuthHttpRequest } from '../http/form-params.js';
+import type { ResolvedDeviceGrantOptions } from '../device-grant.options.js';
+import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
 import { InvalidGrant } from '../oauth-errors/oauth-error.js';
 import { formatScope, parseScope } from '../scopes/scope.js';
 import { RefreshTokenService } from '../tokens/refresh-token.service.js';
@@ -14,7 +16,9 @@ const REFRESH_TOKEN = /^[A-Za-z0-9_-]{20,128}$/;
 
 /**
  * The refresh token grant with rotation: every use returns a new refresh token of the same family
- * and scope; the used one dies, and using it again revokes the family.
+ * and scope; the used one dies, and using it again revokes the family, except as a retry within
+ * `refreshRetryGrace` while its successor is unused (an answer lost on the way): then the successor is
+ * superseded and a new pair issued.
  * @see RFC 6749 §6, RFC 9700 §4.14.2
  */
 @Injectable()
@@ -24,6 +28,7 @@ export class RefreshTokenGrant {
     private readonly refreshTokens: RefreshTokenService,
     private readonly issuer: TokenIssuerService,
     private readonly events: DeviceGrantEvents,
+    @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
   ) {}
 
   async handle(request: OAuthHttpRequest, params: FormParams): Promise<TokenResponse> {
@@ -34,7 +39,7 @@ export class RefreshTokenGrant {
     const scopeParam = params.get('scope');
     const requested = scopeParam === undefined ? undefined : parseScope(scopeParam);
     if (!REFRESH_TOKEN.test(token)) throw new InvalidGrant('the refresh token is invalid');
-    const used = await this.refreshTokens.consume(token, client.clientId, requested);
+    const used = await this.refreshTokens.consume(token, client.clientId, requested, this.options.refreshRetryGrace * 1000);
     const subject = {
       grantId: used.grantId,
       client,

@@ -45,6 +45,7 @@ export class RefreshTokenService {
       expiresAt: now + input.ttl * 1000,
       usedAt: null,
       revokedAt: null,
+      supersededAt: null,
     };
     return { token, record };
   }
@@ -59,7 +60,7 @@ export class RefreshTokenService {
    * taken, so the client may ask again.
    * @throws InvalidGrant, InvalidScope
    */
-  async consume(token: string, clientId: string, requestedScope?: string[]): Promise<RefreshTokenRecord> {
+  async consume(token: string, clientId: string, requestedScope?: string[], retryGraceMs = 0): Promise<RefreshTokenRecord> {
     const tokenHash = sha256(token);
     if (requestedScope) {
       const row = await this.store.refreshTokens.find(tokenHash);
@@ -68,9 +69,12 @@ export class RefreshTokenService {
         throw new InvalidScope('the requested scope exceeds the scope granted');
       }
     }
-    const use = await this.store.refreshTokens.use(tokenHash, clientId, this.clock.now());
+    const use = await this.store.refreshTokens.use(tokenHash, clientId, this.clock.now(), retryGraceMs);
     switch (use.outcome) {
       case 'rotated':
+        return use.token;
+      case 'retried':
+        this.events.emit(DeviceGrantEvent.RefreshRetried, { familyId: use.token.familyId, grantId: use.token.grantId, clientId: use.token.clientId });
         return use.token;
       case 'reused':
         this.events.emit(DeviceGrantEvent.RefreshReuseDetected, {

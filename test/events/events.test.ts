@@ -22,7 +22,7 @@ describe('events', () => {
 
   const named = (name: string) => seen.filter((event) => event.name === name);
 
-  test('a device\'s life emits requested, approved, issued, refreshed, reuse detected, revoked; denied, expired and lockout too; no secret in any payload', async () => {
+  test('a device\'s life emits requested, approved, issued, refreshed, retried, revoked, reuse detected; denied, expired and lockout too; no secret in any payload', async () => {
     const secrets: string[] = [];
     const code = await requestDeviceCode(server.url, { scope: 'openid offline_access', device_name: 'Events TV' });
     secrets.push(code.device_code);
@@ -44,10 +44,16 @@ describe('events', () => {
     const rotated = await refresh(server.url, tokens.body.refresh_token);
     secrets.push(rotated.body.refresh_token, rotated.body.access_token);
     assert.equal(named(DeviceGrantEvent.TokenRefreshed).length, 1);
-    await refresh(server.url, tokens.body.refresh_token);
-    assert.equal(named(DeviceGrantEvent.RefreshReuseDetected).at(-1)!.payload.grantId, grantId);
-    await post(`${server.url}/oauth/revoke`, { token: rotated.body.refresh_token, client_id: 'demo-device' });
+    // The same token again at once: a retry of a lost answer (its successor unused).
+    const retried = await refresh(server.url, tokens.body.refresh_token);
+    assert.equal(retried.status, 200, retried.text);
+    secrets.push(retried.body.refresh_token, retried.body.access_token);
+    assert.equal(named(DeviceGrantEvent.RefreshRetried).at(-1)!.payload.grantId, grantId);
+    await post(`${server.url}/oauth/revoke`, { token: retried.body.refresh_token, client_id: 'demo-device' });
     assert.equal(named(DeviceGrantEvent.TokenRevoked).at(-1)!.payload.what, 'refresh_token_family');
+    // The superseded token turns up: two holders.
+    await refresh(server.url, rotated.body.refresh_token);
+    assert.equal(named(DeviceGrantEvent.RefreshReuseDetected).at(-1)!.payload.grantId, grantId);
 
     const denied = await requestDeviceCode(server.url);
     await server.grants.deny(denied.user_code);

@@ -49,6 +49,7 @@ function refreshToken(overrides: Partial<RefreshTokenRecord> = {}): RefreshToken
     expiresAt: T0 + 3_600_000,
     usedAt: null,
     revokedAt: null,
+    supersededAt: null,
     ...overrides,
   };
 }
@@ -203,6 +204,46 @@ function contract(name: string, open: () => Promise<{ store: DeviceGrantStore; c
       await store.refreshTokens.insert(revoked);
       await store.refreshTokens.revokeGrant(revoked.grantId, T0);
       assert.equal((await store.refreshTokens.use(revoked.tokenHash, 'device', T0)).outcome, 'revoked');
+    });
+
+    it('refreshTokens.use with a retry grace: a retry supersedes the unused successor and its access token; the superseded token later, a retry after the successor was used, or after the grace, revokes the family', async () => {
+      const GRACE = 30_000;
+      const first = refreshToken();
+      await store.refreshTokens.insert(first);
+      assert.equal((await store.refreshTokens.use(first.tokenHash, 'device', T0 + 1, GRACE)).outcome, 'rotated');
+      const lost = refreshToken({ familyId: first.familyId, grantId: first.grantId, createdAt: T0 + 2 });
+      assert.equal(await store.refreshTokens.insertSuccessor(lost, first.id), true);
+      const lostAccess = accessToken({ familyId: first.familyId, grantId: first.grantId, createdAt: T0 + 2 });
+      const olderAccess = accessToken({ familyId: first.familyId, grantId: first.grantId, createdAt: T0 });
+      await store.accessTokens.insert(lostAccess);
+      await store.accessTokens.insert(olderAccess);
+      assert.equal((await store.refreshTokens.use(first.tokenHash, 'device', T0 + 5_000, GRACE)).outcome, 'retried');
+      const superseded = await store.refreshTokens.find(lost.tokenHash);
+      assert.ok(superseded?.revokedAt !== null && superseded?.supersededAt !== null, 'the unused successor is superseded');
+      assert.notEqual((await store.accessTokens.find(lostAccess.jti))?.revokedAt, null, 'its access token too');
+      assert.equal((await store.accessTokens.find(olderAccess.jti))?.revokedAt, null, 'not the one issued before the rotation');
+      const retried = refreshToken({ familyId: first.familyId, grantId: first.grantId, createdAt: T0 + 5_000 });
+      assert.equal(await store.refreshTokens.insertSuccessor(retried, first.id), true);
+      assert.equal((await store.refreshTokens.use(lost.tokenHash, 'device', T0 + 6_000, GRACE)).outcome, 'reused', 'two holders');
+      assert.notEqual((await store.refreshTokens.find(retried.tokenHash))?.revokedAt, null, 'the family is revoked');
+
+      const second = refreshToken();
+      await store.refreshTokens.insert(second);
+      await store.refreshTokens.use(second.tokenHash, 'device', T0 + 1, GRACE);
+      const used = refreshToken({ familyId: second.familyId, grantId: second.grantId, createdAt: T0 + 2 });
+      await store.refreshTokens.insertSuccessor(used, second.id);
+      assert.equal((await store.refreshTokens.use(used.tokenHash, 'device', T0 + 3, GRACE)).outcome, 'rotated');
+      const next = refreshToken({ familyId: second.familyId, grantId: second.grantId, createdAt: T0 + 3 });
+      await store.refreshTokens.insertSuccessor(next, used.id);
+      assert.equal((await store.refreshTokens.use(second.tokenHash, 'device', T0 + 4, GRACE)).outcome, 'reused', 'the successor was used');
+      assert.notEqual((await store.refreshTokens.find(next.tokenHash))?.revokedAt, null, 'the family is revoked, its newest token too');
+
+      const third = refreshToken();
+      await store.refreshTokens.insert(third);
+      await store.refreshTokens.use(third.tokenHash, 'device', T0 + 1, GRACE);
+      await store.refreshTokens.insertSuccessor(refreshToken({ familyId: third.familyId, grantId: third.grantId, createdAt: T0 + 2 }), third.id);
+      assert.equal((await store.refreshTokens.use(third.tokenHash, 'device', T0 + 2 + GRACE, GRACE)).outcome, 'reused', 'after the grace');
+      assert.equal((await store.refreshTokens.use(third.tokenHash, 'other', T0 + 3, GRACE)).outcome, 'other_client');
     });
 
     it('refreshTokens.insertSuccessor: stored after a live predecessor; after a revoked one, nothing, and the family goes', async () => {

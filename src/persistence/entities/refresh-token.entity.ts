@@ -50,4 +50,8 @@ export class RefreshTokenEntity implements RefreshTokenRecord {
 
   @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: epochMs })
   revokedAt: number | null;
+
+  /** Set when a retried rotation replaced this unused token (it is revoked too); presented later, the family goes. */
+  @Column({ name: 'superseded_at', type: 'bigint', nullable: true, transformer: epochMs })
+  supersededAt: number | null;
 }

@@ -15,18 +15,36 @@ export class MemoryRefreshTokens implements RefreshTokenStore {
     this.data.refreshTokens.set(token.id, copy(token));
   }
 
-  async use(tokenHash: string, clientId: string, now: number): Promise<RefreshTokenUse> {
+  async use(tokenHash: string, clientId: string, now: number, retryGraceMs = 0): Promise<RefreshTokenUse> {
     const token = this.byHash(tokenHash);
     if (!token) return { outcome: 'unknown' };
     if (token.clientId !== clientId) return { outcome: 'other_client', token: copy(token) };
+    if (token.supersededAt !== null) {
+      await this.revokeFamily(token.familyId, now);
+      return { outcome: 'reused', token: copy(token) };
+    }
     if (token.revokedAt !== null) return { outcome: 'revoked', token: copy(token) };
     if (token.usedAt !== null) {
+      if (now - token.usedAt < retryGraceMs && this.supersede(token, now)) return { outcome: 'retried', token: copy(token) };
       await this.revokeFamily(token.familyId, now);
       return { outcome: 'reused', token: copy(token) };
     }
     if (token.expiresAt <= now) return { outcome: 'expired', token: copy(token) };
     token.usedAt = now;
     return { outcome: 'rotated', token: copy(token) };
+  }
+
+  /** Supersedes the unused successor of a used token and the access tokens issued with it; false when there is none. */
+  private supersede(used: RefreshTokenRecord, now: number): boolean {
+    const since = [...this.data.refreshTokens.values()].filter((t) => t.familyId === used.familyId && t.createdAt >= used.usedAt! && t.id !== used.id);
+    const successor = since.find((t) => t.usedAt === null && t.revokedAt === null);
+    if (!successor || since.some((t) => t.usedAt !== null)) return false;
+    successor.revokedAt = now;
+    successor.supersededAt = now;
+    for (const access of this.data.accessTokens.values()) {
+      if (access.familyId === used.familyId && access.revokedAt === null && access.createdAt >= used.usedAt!) access.revokedAt = now;
+    }
+    return true;
   }
 
   async release(id: string): Promise<void> {

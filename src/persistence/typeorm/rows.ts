@@ -6,7 +6,7 @@ function epochOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-export const REFRESH_TOKEN_COLUMNS = `"id", "token_hash", "family_id", "grant_id", "client_id", "subject", "scope", "created_at", "expires_at", "used_at", "revoked_at"`;
+export const REFRESH_TOKEN_COLUMNS = `"id", "token_hash", "family_id", "grant_id", "client_id", "subject", "scope", "created_at", "expires_at", "used_at", "revoked_at", "superseded_at"`;
 
 export function toRefreshToken(row: SqlRow): RefreshTokenRecord {
   return {
@@ -21,6 +21,7 @@ export function toRefreshToken(row: SqlRow): RefreshTokenRecord {
     expiresAt: Number(row.expires_at),
     usedAt: epochOrNull(row.used_at),
     revokedAt: epochOrNull(row.revoked_at),
+    supersededAt: epochOrNull(row.superseded_at),
   };
 }
 

@@ -46,6 +46,17 @@ interface Use {
   clientId: string;
   at: number;
 }
+/**
+ * A retried rotation: the successor of the token used at $3 (the family's live token issued since) is
+ * revoked and marked superseded, unless the family has moved on (a token issued since was used).
+ */
+const SUPERSEDE =
+  `UPDATE "dg_refresh_token" SET "revoked_at" = $2, "superseded_at" = $2` +
+  ` WHERE "family_id" = $1 AND "used_at" IS NULL AND "revoked_at" IS NULL AND "created_at" >= $3` +
+  ` AND NOT EXISTS (SELECT 1 FROM "dg_refresh_token" AS "moved" WHERE "moved"."family_id" = $1 AND "moved"."created_at" >= $3 AND "moved"."used_at" IS NOT NULL AND "moved"."id" <> $4)` +
+  ` RETURNING "id"`;
+/** The access tokens issued with that successor (in the family, since the use at $3). */
+const SUPERSEDE_ACCESS = `UPDATE "dg_access_token" SET "revoked_at" = $2 WHERE "family_id" = $1 AND "revoked_at" IS NULL AND "created_at" >= $3`;
 const REVOKE_FAMILY = `UPDATE "dg_refresh_token" SET "revoked_at" = $2 WHERE "family_id" = $1 AND "revoked_at" IS NULL`;
 const REVOKE_FAMILY_ACCESS = `UPDATE "dg_access_token" SET "revoked_at" = $2 WHERE "family_id" = $1 AND "revoked_at" IS NULL`;
 const REVOKE_GRANT = `UPDATE "dg_refresh_token" SET "revoked_at" = $2 WHERE "grant_id" = $1 AND "revoked_at" IS NULL`;
@@ -84,7 +95,7 @@ export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
     if (!(await this.inserts.insert(token))) throw new Error('a refresh token with this id or hash exists');
   }
 
-  async use(tokenHash: string, clientId: string, now: number): Promise<RefreshTokenUse> {
+  async use(tokenHash: string, clientId: string, now: number, retryGraceMs = 0): Promise<RefreshTokenUse> {
     // Twice at most: a token released by a failed rotation between the update and the read is live again.
     for (let attempt = 0; attempt < 2; attempt++) {
       const taken = await this.uses.submit({ tokenHash, clientId, at: now });
@@ -92,8 +103,18 @@ export class TypeOrmRefreshTokenStore implements RefreshTokenStore {
       const token = await this.find(tokenHash);
       if (!token) return { outcome: 'unknown' };
       if (token.clientId !== clientId) return { outcome: 'other_client', token };
+      if (token.supersededAt !== null) {
+        await this.revokeFamily(token.familyId, now);
+        return { outcome: 'reused', token };
+      }
       if (token.revokedAt !== null) return { outcome: 'revoked', token };
       if (token.usedAt !== null) {
+        // A retry: the successor is superseded in one conditional statement, so a use of it racing
+        // this retry makes one of them fail, and that one is a replay.
+        if (now - token.usedAt < retryGraceMs && (await this.runner.rows(SUPERSEDE, [token.familyId, now, token.usedAt, token.id])).length > 0) {
+          await this.runner.rows(SUPERSEDE_ACCESS, [token.familyId, now, token.usedAt]);
+          return { outcome: 'retried', token };
+        }
         await this.revokeFamily(token.familyId, now);
         return { outcome: 'reused', token };
       }
