@@ -1,7 +1,7 @@
 import { requestDeviceAuthorization } from './device-authorization.js';
 import { endpointsFromMetadata, fetchMetadata, type Endpoints } from './discovery.js';
 import { DeviceMustPairAgainError, InvalidGrantError, OAuthError } from './errors.js';
-import { sleep, type ClientAuth, type Transport } from './http.js';
+import { checkUrl, sleep, type ClientAuth, type Transport } from './http.js';
 import { MemoryTokenStore } from './memory-token-store.js';
 import { pollDeviceToken } from './poll.js';
 import { revokeToken, toTokenSet, tokenRequest } from './token-request.js';
@@ -322,6 +322,8 @@ export class DeviceClient {
    * @see RFC 6750 §3.1
    */
   async fetchWithToken(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    // A bearer token is a credential: it goes over TLS, or to loopback, as the OAuth requests do.
+    checkUrl(input instanceof Request ? input.url : String(input), this.#options.allowInsecureRequests ?? false);
     const send = (token: string): Promise<Response> => {
       const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
       headers.set('authorization', `Bearer ${token}`);

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TokenStoreError } from './errors.js';
 import { acquireFileLock, isAlive } from './file-lock.js';
@@ -78,6 +78,19 @@ interface StoreFile {
 
 const DEFAULT_SCRYPT: ScryptParameters = { N: 2 ** 15, r: 8, p: 1 };
 
+/** The most memory scrypt parameters read from a file may ask for (128·N·r bytes): a crafted file cannot exhaust a device. */
+const MAX_SCRYPT_MEMORY = 128 * 1024 * 1024;
+
+/** Whether scrypt parameters are sane: N a power of two from 2^10, r and p small, the memory bounded. */
+function scryptWithinBounds({ N, r, p }: ScryptParameters): boolean {
+  const integer = (value: unknown, min: number, max: number) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+  return integer(N, 1024, 2 ** 20) && (N & (N - 1)) === 0 && integer(r, 1, 32) && integer(p, 1, 16) && 128 * N * r <= MAX_SCRYPT_MEMORY;
+}
+
+/** An AES-GCM tag is 16 bytes; a shorter one would make forgeries cheaper, so nothing else is accepted. */
+const GCM_TAG_BYTES = 16;
+const GCM_IV_BYTES = 12;
+
 function scrypt(secret: string, salt: Buffer, params: ScryptParameters): Promise<Buffer> {
   const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 };
   return new Promise((resolve, reject) =>
@@ -138,6 +151,9 @@ export class FileTokenStore implements TokenStore {
     if (options.keyFile !== undefined && options.passphrase !== undefined) {
       throw new TypeError('FileTokenStore: give keyFile or passphrase, not both');
     }
+    if (options.scrypt !== undefined && !scryptWithinBounds(options.scrypt)) {
+      throw new TypeError('FileTokenStore: scrypt parameters out of bounds (N a power of two from 2^10, r ≤ 32, p ≤ 16, 128·N·r ≤ 128 MiB)');
+    }
     this.path = path;
     this.#options = options;
   }
@@ -158,8 +174,19 @@ export class FileTokenStore implements TokenStore {
   }
 
   async #readKeyFile(): Promise<Buffer> {
-    const raw = await readFile(this.#options.keyFile!).catch((cause: unknown) => {
-      throw new TokenStoreError('key', `${this.#options.keyFile}: cannot read the key file`, { cause });
+    const path = this.#options.keyFile!;
+    const mode = await stat(path).then(
+      (info) => info.mode & 0o777,
+      (cause: unknown) => {
+        throw new TokenStoreError('key', `${path}: cannot read the key file`, { cause });
+      },
+    );
+    // Mode bits mean nothing on Windows; elsewhere a key others can read is no key.
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new TokenStoreError('key', `${path}: the key file is readable by others (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 it`);
+    }
+    const raw = await readFile(path).catch((cause: unknown) => {
+      throw new TokenStoreError('key', `${path}: cannot read the key file`, { cause });
     });
     if (raw.length === 32) return raw;
     const text = raw.toString('utf8').trim();
@@ -209,11 +236,20 @@ export class FileTokenStore implements TokenStore {
       throw new TokenStoreError('decrypt', `${this.path}: encrypted with another kind of key (${e.kdf})`);
     }
     const salt = e.salt === undefined ? undefined : Buffer.from(e.salt, 'base64');
-    const key = await this.#key(salt, { N: e.N!, r: e.r!, p: e.p! });
+    const params = { N: e.N!, r: e.r!, p: e.p! };
+    if (usesPassphrase && !scryptWithinBounds(params)) {
+      throw new TokenStoreError('corrupt', `${this.path}: scrypt parameters out of bounds (N ${e.N}, r ${e.r}, p ${e.p})`);
+    }
+    const tag = Buffer.from(String(e.tag), 'base64');
+    const iv = Buffer.from(String(e.iv), 'base64');
+    if (tag.length !== GCM_TAG_BYTES || iv.length !== GCM_IV_BYTES) {
+      throw new TokenStoreError('decrypt', `${this.path}: cannot decrypt (the tag must be ${GCM_TAG_BYTES} bytes and the IV ${GCM_IV_BYTES})`);
+    }
+    const key = await this.#key(salt, params);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(e.iv, 'base64'));
+      const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
       decipher.setAAD(Buffer.from(this.#aad(e)));
-      decipher.setAuthTag(Buffer.from(e.tag, 'base64'));
+      decipher.setAuthTag(tag);
       const plain = Buffer.concat([decipher.update(Buffer.from(file.ciphertext!, 'base64')), decipher.final()]);
       this.#salt = salt;
       return plain.toString('utf8');

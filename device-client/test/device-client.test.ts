@@ -224,6 +224,30 @@ describe('fetchWithToken (RFC 6750)', () => {
     assert.equal(server.requests('/resource').length, 5);
     assert.equal(server.refreshCount, 2);
   });
+
+  it('never sends the bearer token over plain http to a host other than loopback, unless insecure requests are allowed', async () => {
+    const { server, clock, client } = await make({ approveAfterPolls: 1 });
+    await client.login();
+    const sent: string[] = [];
+    const recording = (allowInsecureRequests: boolean) =>
+      new DeviceClient({
+        clientId: 'device-1',
+        endpoints: server.endpoints,
+        store: client.store,
+        clock,
+        allowInsecureRequests,
+        fetch: async (input, init) => {
+          sent.push(String(input instanceof Request ? input.url : input));
+          return input === server.endpoints.tokenEndpoint ? fetch(input, init) : new Response('{}', { status: 200 });
+        },
+      });
+    for (const url of ['http://api.example.com/me', new URL('http://192.0.2.10/me'), new Request('http://api.example.com/me')]) {
+      await assert.rejects(recording(false).fetchWithToken(url), /only https URLs are allowed/);
+    }
+    assert.deepEqual(sent, [], 'nothing was sent');
+    assert.equal((await recording(false).fetchWithToken('https://api.example.com/me')).status, 200);
+    assert.equal((await recording(true).fetchWithToken('http://api.example.com/me')).status, 200, 'allowed explicitly');
+  });
 });
 
 describe('logout (RFC 7009)', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -99,11 +99,12 @@ describe('FileTokenStore', () => {
     const dir = await tempDir();
     const path = join(dir, 'tokens.json');
     const key = randomBytes(32);
-    await writeFile(join(dir, 'raw.key'), key);
-    await writeFile(join(dir, 'hex.key'), `${key.toString('hex')}\n`);
-    await writeFile(join(dir, 'b64.key'), key.toString('base64'));
-    await writeFile(join(dir, 'other.key'), randomBytes(32));
-    await writeFile(join(dir, 'short.key'), randomBytes(16));
+    const owner = { mode: 0o600 };
+    await writeFile(join(dir, 'raw.key'), key, owner);
+    await writeFile(join(dir, 'hex.key'), `${key.toString('hex')}\n`, owner);
+    await writeFile(join(dir, 'b64.key'), key.toString('base64'), owner);
+    await writeFile(join(dir, 'other.key'), randomBytes(32), owner);
+    await writeFile(join(dir, 'short.key'), randomBytes(16), owner);
     await new FileTokenStore(path, { keyFile: join(dir, 'raw.key') }).save(state);
     assert.doesNotMatch(await readFile(path, 'utf8'), /SECRET/);
     assert.deepEqual(await new FileTokenStore(path, { keyFile: join(dir, 'hex.key') }).load(), state);
@@ -118,6 +119,33 @@ describe('FileTokenStore', () => {
     tampered[0]! ^= 1;
     await writeFile(path, JSON.stringify({ ...file, ciphertext: tampered.toString('base64') }));
     await assert.rejects(new FileTokenStore(path, { keyFile: join(dir, 'raw.key') }).load(), storeError('decrypt'));
+  });
+
+  it('hardened against a crafted file: a cut GCM tag, out-of-bounds scrypt parameters, a key file others can read', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'tokens.json');
+    const keyFile = join(dir, 'store.key');
+    await writeFile(keyFile, randomBytes(32), { mode: 0o600 });
+    await new FileTokenStore(path, { keyFile }).save(state);
+    const file = JSON.parse(await readFile(path, 'utf8'));
+    // The same file with its tag cut to 4 bytes: without the length check, GCM accepts a short tag.
+    await writeFile(path, JSON.stringify({ ...file, encryption: { ...file.encryption, tag: Buffer.from(file.encryption.tag, 'base64').subarray(0, 4).toString('base64') } }));
+    await assert.rejects(new FileTokenStore(path, { keyFile }).load(), (error: unknown) => storeError('decrypt')(error) && /tag must be 16 bytes/.test((error as Error).message));
+    // A key file readable by the group or others is refused (the intact file again, so nothing else fails first).
+    await writeFile(path, JSON.stringify(file));
+    const loose = join(dir, 'loose.key');
+    await writeFile(loose, randomBytes(32), { mode: 0o644 });
+    await chmod(loose, 0o644);
+    await assert.rejects(new FileTokenStore(path, { keyFile: loose }).load(), (error: unknown) => storeError('key')(error) && /readable by others \(mode 0644\)/.test((error as Error).message));
+    // Passphrase stores: parameters that would ask scrypt for gigabytes are refused before it runs.
+    const secured = join(dir, 'passphrase.json');
+    await new FileTokenStore(secured, { passphrase: 'correct horse', scrypt: { N: 2 ** 10, r: 8, p: 1 } }).save(state);
+    const stored = JSON.parse(await readFile(secured, 'utf8'));
+    for (const params of [{ N: 2 ** 30 }, { N: 2 ** 20, r: 32 }, { N: 1000 }, { p: 1_000_000 }]) {
+      await writeFile(secured, JSON.stringify({ ...stored, encryption: { ...stored.encryption, ...params } }));
+      await assert.rejects(new FileTokenStore(secured, { passphrase: 'correct horse' }).load(), (error: unknown) => storeError('corrupt')(error) && /scrypt parameters out of bounds/.test((error as Error).message), JSON.stringify(params));
+    }
+    assert.throws(() => new FileTokenStore(secured, { passphrase: 'x', scrypt: { N: 2 ** 30, r: 8, p: 1 } }), /scrypt parameters out of bounds/);
   });
 
   it('a process killed (SIGKILL) in the middle of saving, many times over, never leaves a corrupt or missing store', async () => {
