@@ -291,23 +291,35 @@ export class DeviceClient {
         throw new DeviceMustPairAgainError('no_refresh_token');
       }
       const { tokenEndpoint } = await this.getEndpoints();
-      const sentAt = this.#transport.now();
-      let response;
-      try {
-        response = await tokenRequest(this.#transport, tokenEndpoint, this.#auth, {
-          grant_type: 'refresh_token',
-          refresh_token: tokens.refreshToken,
-        });
-      } catch (error) {
-        if (error instanceof InvalidGrantError) {
+      let current = tokens;
+      // Only `invalid_grant` is a refusal: a transport error, a timeout, a 5xx or an answer that is
+      // not JSON is thrown as it is and leaves the store alone.
+      for (let attempt = 0; ; attempt++) {
+        const sentAt = this.#transport.now();
+        try {
+          const response = await tokenRequest(this.#transport, tokenEndpoint, this.#auth, {
+            grant_type: 'refresh_token',
+            refresh_token: current.refreshToken,
+          });
+          const next = toTokenSet(response, sentAt, current);
+          await this.store.save({ ...((await this.store.load()) ?? state), tokens: next });
+          return next.accessToken;
+        } catch (error) {
+          if (!(error instanceof InvalidGrantError)) throw error;
+          // Before unpairing, read the store again: another process may have rotated the token (a
+          // lock broken as stale, a store without a lock). Its tokens are tried once.
+          const stored = (await this.store.load())?.tokens;
+          if (stored && stored.refreshToken !== current.refreshToken) {
+            if (stored.accessToken !== staleAccessToken && this.#isFresh(stored)) return stored.accessToken;
+            if (stored.refreshToken && attempt === 0) {
+              current = stored;
+              continue;
+            }
+          }
           await this.store.clear();
           throw new DeviceMustPairAgainError('invalid_grant', { cause: error });
         }
-        throw error;
       }
-      const next = toTokenSet(response, sentAt, tokens);
-      await this.store.save({ ...state, tokens: next });
-      return next.accessToken;
     } finally {
       await release?.();
     }

@@ -1,4 +1,4 @@
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { TokenStoreError } from './errors.js';
@@ -80,7 +80,15 @@ export async function acquireFileLock(path: string, options: FileLockOptions): P
       } finally {
         await handle.close();
       }
+      // Kept alive while held: its mtime is touched every third of `staleMs`, so a long refresh (a
+      // slow network, retries) is never taken for a hung one and broken by a second process.
+      const keepAlive = setInterval(() => {
+        const now = new Date();
+        void readInfo(path).then((info) => (info?.nonce === me.nonce ? utimes(path, now, now) : undefined)).catch(() => undefined);
+      }, Math.max(10, Math.floor(options.staleMs / 3)));
+      keepAlive.unref();
       return async () => {
+        clearInterval(keepAlive);
         if ((await readInfo(path))?.nonce === me.nonce) await unlink(path).catch(() => undefined);
       };
     } catch (error) {

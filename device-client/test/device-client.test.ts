@@ -161,6 +161,39 @@ describe('getAccessToken (RFC 6749 §6)', () => {
     await assert.rejects(client.getAccessToken(), (e) => e instanceof DeviceMustPairAgainError && e.reason === 'no_tokens');
   });
 
+  it('invalid_grant after another process rotated the token: the store is read again and its token used; nothing is cleared', async () => {
+    const inner = new MemoryTokenStore();
+    let reads = 0;
+    let staleRead: StoredState | undefined;
+    // The reads before the refresh is sent (getAccessToken's and the refresh's own) see the state as it
+    // was; another process rotates right after them.
+    const store: TokenStore = {
+      load: async () => (reads++ < 2 && staleRead ? staleRead : inner.load()),
+      save: (state: StoredState) => inner.save(state),
+      clear: () => inner.clear(),
+    };
+    const { server, client, tokens } = await paired({}, { store });
+    const rotated = server.issueTokens();
+    server.refreshTokens.delete(tokens.refreshToken!);
+    staleRead = { tokens };
+    reads = 0;
+    await inner.save({ tokens: { ...tokens, accessToken: 'other-process-access', refreshToken: rotated.refresh_token, expiresAt: 0 } });
+    const access = await client.getAccessToken({ forceRefresh: true });
+    assert.ok(server.accessTokens.has(access), 'a token from the retried refresh');
+    const sent = server.requests('/token').slice(-2).map((request) => request.params.get('refresh_token'));
+    assert.deepEqual(sent, [tokens.refreshToken, rotated.refresh_token], 'the stale token, then the one the store holds now');
+    assert.ok((await inner.load())?.tokens?.refreshToken, 'still paired');
+  });
+
+  it('a transport error, a 5xx and an answer that is no token response never clear the store', async () => {
+    for (const fault of [{ status: 503 }, { status: 502, body: '<html>Bad Gateway</html>' }, { status: 200, body: '{"access_tok' }] as const) {
+      const { server, client, store } = await paired({}, { retry: { maxAttempts: 1 } });
+      server.override('/token', fault);
+      await assert.rejects(client.getAccessToken({ forceRefresh: true }), (error) => !(error instanceof DeviceMustPairAgainError), JSON.stringify(fault));
+      assert.ok((await store.load())?.tokens?.refreshToken, `still paired after ${JSON.stringify(fault)}`);
+    }
+  });
+
   it('two processes sharing a file store make exactly one refresh (lock file)', async () => {
     const server = await FakeAuthorizationServer.start({ refreshDelayMs: 1000 });
     servers.push(server);

@@ -168,6 +168,17 @@ describe('FileTokenStore', () => {
     assert.deepEqual(await readdir(dir), ['tokens.json'], 'temp files of killed processes were removed');
   });
 
+  it('lock(): kept alive while held, so a holder busy longer than lockStaleAfter (a slow refresh) is not taken for a hung one', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'tokens.json');
+    const store = new FileTokenStore(path, { lockStaleAfter: 0.3, lockTimeout: 0.6 });
+    const release = await store.lock();
+    await new Promise((resolve) => setTimeout(resolve, 800)); // real time: the lock's age is its file's mtime
+    await assert.rejects(store.lock(), storeError('lock-timeout'), 'the second taker waits for it instead of breaking it');
+    await release();
+    await (await store.lock())();
+  });
+
   it('lock(): exclusive; a lock left by a dead process or too old is broken', async () => {
     const dir = await tempDir();
     const path = join(dir, 'tokens.json');
