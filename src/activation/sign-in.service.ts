@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import passport from 'passport';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
@@ -19,6 +19,8 @@ import { SessionService, type BrowserSession } from './session.service.js';
  */
 @Injectable()
 export class SignInService {
+  private readonly logger = new Logger('DeviceGrantSignIn');
+
   constructor(
     private readonly grants: DeviceGrantService,
     private readonly sessions: SessionService,
@@ -57,7 +59,6 @@ export class SignInService {
     if (attempt.waitMs > 0) {
       return this.pages.signIn(request, session, grant, 429, { error: fill(m.signInPaused, { minutes: Math.ceil(attempt.waitMs / 60000) }), username, toDevices });
     }
-    // A strategy that throws has still checked the password: its attempt stays counted.
     const user = await this.authenticate(username, form.get('password') ?? '');
     if (!user) {
       await this.limits.failed(attempt);
@@ -80,21 +81,33 @@ export class SignInService {
     return { kind: 'redirect', location: this.pages.base, cookie: await this.sessions.cookie(signedOut) };
   }
 
-  /** Runs the configured passport strategy on the sign-in form's fields. */
+  /**
+   * Runs the configured passport strategy on the sign-in form's fields. The strategy contract: a user
+   * signs in; `false`/`null`, or an error (NestJS's passport docs throw `UnauthorizedException` from
+   * `validate()`), is a failed sign-in: the "wrong username or password" page, and it counts toward the
+   * lockout. An error that is not an HTTP 4xx is logged too (it may be the strategy's own fault).
+   */
   private authenticate(username: string, password: string): Promise<ActivationUser | null> {
     const strategy = this.options.activation.passportStrategy;
     if (!strategy || !username || !password) return Promise.resolve(null);
     const toUser = this.options.activation.toActivationUser ?? defaultActivationUser;
-    return new Promise((resolve, reject) => {
+    const failed = (error: unknown): null => {
+      const status = (error as { getStatus?: () => number; status?: number } | null)?.getStatus?.() ?? (error as { status?: number } | null)?.status;
+      if (!(typeof status === 'number' && status >= 400 && status < 500)) {
+        this.logger.warn(`the passport strategy "${strategy}" failed: ${error instanceof Error ? error.message : String(error)}; counted as a failed sign-in`);
+      }
+      return null;
+    };
+    return new Promise<ActivationUser | null>((resolve) => {
       // passport-style strategies read req.body / req.query; give them only the form's fields.
       const req = { body: { username, password }, query: {}, headers: {} };
       const res = {};
       passport.authenticate(strategy, { session: false }, (error: unknown, user: unknown) => {
-        if (error) return reject(error);
+        if (error) return resolve(failed(error));
         if (!user) return resolve(null);
         const mapped = toUser(user);
         resolve(mapped.id ? mapped : null);
-      })(req, res, (error: unknown) => (error ? reject(error) : resolve(null)));
-    });
+      })(req, res, (error: unknown) => resolve(error ? failed(error) : null));
+    }).catch(failed);
   }
 }
