@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import passport from 'passport';
 import { endpointUrl, type ResolvedDeviceGrantOptions } from '../device-grant.options.js';
 import { InjectDeviceGrantOptions } from '../device-grant.module-definition.js';
@@ -18,7 +18,7 @@ import { SessionService, type BrowserSession } from './session.service.js';
  * with `resolveUser`, a redirect to the application's own sign-in.
  */
 @Injectable()
-export class SignInService {
+export class SignInService implements OnApplicationBootstrap {
   private readonly logger = new Logger('DeviceGrantSignIn');
 
   constructor(
@@ -28,6 +28,22 @@ export class SignInService {
     private readonly pages: ActivationPages,
     @InjectDeviceGrantOptions() private readonly options: ResolvedDeviceGrantOptions,
   ) {}
+
+  /**
+   * Fails at start-up when the configured strategy is not registered with the passport this module
+   * uses: a typo, or a second copy of passport in the application (its strategies live there, and
+   * every sign-in would fail).
+   */
+  onApplicationBootstrap(): void {
+    const strategy = this.options.activation.passportStrategy;
+    const registered = (passport as unknown as { _strategy(name: string): unknown })._strategy(strategy ?? '');
+    if (strategy && !registered) {
+      throw new Error(
+        `DeviceGrantModule: activation.passportStrategy "${strategy}" is not registered with passport. Provide the strategy in your ` +
+          'application, and make sure it shares one copy of passport with this module (passport is a peer dependency; npm ls passport shows copies).',
+      );
+    }
+  }
 
   /**
    * The answer when a page needs someone signed in and nobody is: the application's sign-in

@@ -3,7 +3,9 @@ import { beforeEach, describe, test } from 'node:test';
 import { DEVICE_CODE_GRANT_TYPE } from '../constants.js';
 import { FormParams } from '../http/form-params.js';
 import { InvalidClient, InvalidRequest, InvalidScope, TemporarilyUnavailable, UnauthorizedClient } from '../oauth-errors/oauth-error.js';
+import { resolveOptions } from '../device-grant.options.js';
 import { formRequest, unitKit, type UnitKit } from '../testing/unit-kit.js';
+import { ClientService } from './client.service.js';
 
 const options = { timeout: 10_000 };
 
@@ -76,5 +78,19 @@ describe('ClientService on the memory store', options, () => {
     // A new secret: the old one is checked anew, and fails.
     await tight.clients.register({ clientId: 'backend', name: 'Backend', secret: 'n3w-s3cret-n3w', scopes: ['openid'], grantTypes: [DEVICE_CODE_GRANT_TYPE] });
     await assert.rejects(right(), InvalidClient);
+  });
+
+  test('register fails fast on a scope the server does not offer (offline_access named) or a grant type it does not implement', options, async () => {
+    await assert.rejects(
+      kit.clients.register({ clientId: 'typo', name: 'Typo', scopes: ['openid', 'profiel'], grantTypes: [DEVICE_CODE_GRANT_TYPE] }),
+      /client typo asks for "profiel", which the server does not offer; its scopes option has openid, profile, offline_access/,
+    );
+    const narrow = new ClientService(kit.store, resolveOptions({ issuer: 'https://auth.example.test', scopes: { openid: 'Know who you are', 'telemetry:write': 'Send measurements' } }), kit.clock);
+    await assert.rejects(
+      narrow.register({ clientId: 'sensor', name: 'Sensor', scopes: ['openid', 'offline_access'], grantTypes: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'] }),
+      /offline_access gives refresh tokens: add it to the scopes option/,
+    );
+    await assert.rejects(kit.clients.register({ clientId: 'pw', name: 'Pw', scopes: ['openid'], grantTypes: ['password'] }), /grant types "password" this server does not implement/);
+    assert.equal(await kit.clients.findById('typo'), null, 'nothing stored');
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectClock, type Clock } from '../clock.js';
+import { DEVICE_CODE_GRANT_TYPE, OFFLINE_ACCESS_SCOPE, REFRESH_TOKEN_GRANT_TYPE } from '../constants.js';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dummySecretHash, hashSecret, verifySecret } from '../crypto/secrets.js';
 import { BoundedWork } from '../limits/bounded-work.js';
@@ -155,6 +156,7 @@ export class ClientService {
   /** Adds a client, or updates it when the id exists (idempotent, for seeding). */
   async register(registration: ClientRegistration): Promise<ClientRecord> {
     if (!CLIENT_ID.test(registration.clientId)) throw new Error('client_id must be 1-200 printable ASCII characters');
+    this.checkRegistration(registration);
     const existing = await this.store.clients.find(registration.clientId);
     const keepHash =
       existing?.secretHash && registration.secret && (await verifySecret(registration.secret, existing.secretHash));
@@ -168,6 +170,27 @@ export class ClientService {
     await this.store.clients.save(client);
     this.forget(registration.clientId);
     return client;
+  }
+
+  /**
+   * A client may only ask for scopes the server offers and the grant types it implements: a typo (or a
+   * `scopes` option that left out `offline_access`) fails at start-up, where the seeding runs, not at a
+   * device's first request with an error that blames the device.
+   */
+  private checkRegistration({ clientId, scopes, grantTypes }: ClientRegistration): void {
+    const unknownScopes = scopes.filter((scope) => !Object.hasOwn(this.options.scopes, scope));
+    if (unknownScopes.length > 0) {
+      const hint = unknownScopes.includes(OFFLINE_ACCESS_SCOPE) ? ` (${OFFLINE_ACCESS_SCOPE} gives refresh tokens: add it to the scopes option, e.g. { ...DEFAULT_SCOPES, ... })` : '';
+      throw new Error(
+        `ClientService.register: client ${clientId} asks for ${unknownScopes.map((s) => JSON.stringify(s)).join(', ')}, which the server does not offer; its scopes option has ${Object.keys(this.options.scopes).join(', ')}${hint}`,
+      );
+    }
+    const unknownGrants = grantTypes.filter((grantType) => grantType !== DEVICE_CODE_GRANT_TYPE && grantType !== REFRESH_TOKEN_GRANT_TYPE);
+    if (unknownGrants.length > 0) {
+      throw new Error(
+        `ClientService.register: client ${clientId} has grant types ${unknownGrants.map((g) => JSON.stringify(g)).join(', ')} this server does not implement; use DEVICE_CODE_GRANT_TYPE and REFRESH_TOKEN_GRANT_TYPE`,
+      );
+    }
   }
 
   findById(clientId: string): Promise<ClientRecord | null> {

@@ -77,3 +77,23 @@ describe('a passport strategy that throws on a wrong password', () => {
     assert.match((await second.request('/activate/confirm')).text, /Signed in as DAVE/);
   });
 });
+
+describe('a passport strategy that is not registered with the passport this module uses', () => {
+  test('start-up fails with a message that says so (a typo, or a second copy of passport)', { timeout: 30_000 }, async () => {
+    const db = tempSqlite();
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions({ url: db.url }), autoLoadEntities: true }),
+        DeviceGrantModule.forRoot({ issuer: 'http://127.0.0.1', activation: { passportStrategy: 'nowhere-local' } }),
+      ],
+    })
+    class MisconfiguredModule {}
+    const app = await NestFactory.create(MisconfiguredModule, new FastifyAdapter(), { logger: false, rawBody: true });
+    try {
+      await assert.rejects(app.init(), /activation.passportStrategy "nowhere-local" is not registered with passport/);
+    } finally {
+      await app.close().catch(() => undefined);
+      db.cleanup();
+    }
+  });
+});
