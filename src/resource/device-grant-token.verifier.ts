@@ -54,7 +54,12 @@ export class DeviceGrantTokenVerifier {
     const keySet = this.metadata.keySetVersion();
     const known = this.verified.get(token, keySet);
     if (known) {
-      if (this.revocation.enabled) await this.refuseRevoked(token, known);
+      if (this.revocation.enabled) {
+        // The usual case answers without waiting: the revocation answer for this token is remembered.
+        const active = this.revocation.remembered(known.jti);
+        if (active === false) throw new InvalidToken('the access token was revoked');
+        if (active === undefined) await this.refuseRevoked(token, known);
+      }
       return known;
     }
     this.precheck(token);
@@ -89,7 +94,8 @@ export class DeviceGrantTokenVerifier {
   }
 
   private async refuseRevoked(token: string, { jti, exp }: DeviceGrantPrincipal): Promise<void> {
-    if (!(await this.revocation.isActive(token, jti, exp))) throw new InvalidToken('the access token was revoked');
+    const active = this.revocation.remembered(jti) ?? (await this.revocation.isActive(token, jti, exp));
+    if (!active) throw new InvalidToken('the access token was revoked');
   }
 
   /** Cheap checks before any key is fetched: the header's `typ` and `alg`, the (unverified) `iss`. */
