@@ -25,6 +25,8 @@ describe('DeviceGrantTokenVerifier with its verified-token cache', { timeout: 10
     const metadata = { keys: async () => keys, keySetVersion: () => state.keySetVersion } as unknown as AuthorizationServerMetadataService;
     const revocation = {
       enabled: extra.revocationCheck !== undefined,
+      // This stand-in remembers nothing: every request asks.
+      remembered: () => undefined,
       isActive: async () => {
         state.introspections++;
         return state.active;
