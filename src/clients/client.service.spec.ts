@@ -75,6 +75,12 @@ describe('ClientService on the memory store', options, () => {
     await assert.rejects(authenticate(tight, { client_id: 'nobody', client_secret: 'x' }), TemporarilyUnavailable, 'an unknown client costs a bounded check too');
     assert.equal((await right()).clientId, 'backend');
     await assert.rejects(holding, InvalidClient);
+    // Five minutes on, the right secret is checked with scrypt again: with the only slot held, it waits its turn.
+    tight.clock.advance(5 * 60 + 1);
+    const holdingAgain = wrong();
+    await assert.rejects(right(), TemporarilyUnavailable, 'no longer recognised from memory');
+    await assert.rejects(holdingAgain, InvalidClient);
+    assert.equal((await right()).clientId, 'backend', 'checked again, and recognised from then on');
     // A new secret: the old one is checked anew, and fails.
     await tight.clients.register({ clientId: 'backend', name: 'Backend', secret: 'n3w-s3cret-n3w', scopes: ['openid'], grantTypes: [DEVICE_CODE_GRANT_TYPE] });
     await assert.rejects(right(), InvalidClient);

@@ -213,7 +213,7 @@ export class ClientService {
     const known = this.verified.get(client.clientId);
     if (
       known !== undefined &&
-      known.until > performance.now() &&
+      known.until > this.clock.now() &&
       (known.against === client.secretHash || (previousLive && known.against === client.previousSecretHash)) &&
       timingSafeEqual(known.mac, mac)
     ) {
@@ -224,7 +224,7 @@ export class ClientService {
     );
     if (current || previous) {
       if (this.verified.size >= CLIENT_CACHE_MAX) this.verified.clear();
-      this.verified.set(client.clientId, { mac, against: current ? client.secretHash! : client.previousSecretHash!, until: performance.now() + VERIFIED_SECRET_MS });
+      this.verified.set(client.clientId, { mac, against: current ? client.secretHash! : client.previousSecretHash!, until: this.clock.now() + VERIFIED_SECRET_MS });
     }
     return current || previous;
   }
