@@ -10,6 +10,12 @@ export interface DeviceGrantModuleExtras {
   isGlobal?: boolean;
   /** Endpoint paths; defaults in `DEFAULT_ROUTES`. */
   routes?: Partial<DeviceGrantRoutes>;
+  /**
+   * Mount `GET routes.health` and `GET routes.metrics` on the application. Off unless asked for: an
+   * application has its own health route, or serves metrics on a private listener (then read
+   * `HealthService` and `DeviceGrantMetrics` yourself).
+   */
+  observability?: { health?: boolean; metrics?: boolean };
 }
 
 export const {
@@ -19,7 +25,7 @@ export const {
   ASYNC_OPTIONS_TYPE: DEVICE_GRANT_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<DeviceGrantModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<DeviceGrantModuleExtras>({ isGlobal: false, routes: {} }, (definition, extras) => ({
+  .setExtras<DeviceGrantModuleExtras>({ isGlobal: false, routes: {}, observability: {} }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
   }))

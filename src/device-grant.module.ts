@@ -25,6 +25,7 @@ import {
   DEVICE_GRANT_MODULE_OPTIONS,
   DEVICE_GRANT_OPTIONS,
   DEVICE_GRANT_OPTIONS_TYPE,
+  type DeviceGrantModuleExtras,
 } from './device-grant.module-definition.js';
 import { resolveOptions, resolveRoutes, type DeviceGrantModuleOptions, type DeviceGrantRoutes } from './device-grant.options.js';
 import { DeviceGrantService } from './grants/device-grant.service.js';
@@ -91,14 +92,18 @@ function timedEndpoint<T extends Type>(base: T, path: string): T {
 @Module({})
 export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
   static override forRoot(options: typeof DEVICE_GRANT_OPTIONS_TYPE): DynamicModule {
-    return DeviceGrantModule.assemble(super.forRoot(options), options.routes);
+    return DeviceGrantModule.assemble(super.forRoot(options), options.routes, options.observability);
   }
 
   static override forRootAsync(options: typeof DEVICE_GRANT_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return DeviceGrantModule.assemble(super.forRootAsync(options), options.routes);
+    return DeviceGrantModule.assemble(super.forRootAsync(options), options.routes, options.observability);
   }
 
-  private static assemble(definition: DynamicModule, overrides?: Partial<DeviceGrantRoutes>): DynamicModule {
+  private static assemble(
+    definition: DynamicModule,
+    overrides?: Partial<DeviceGrantRoutes>,
+    observability: DeviceGrantModuleExtras['observability'] = {},
+  ): DynamicModule {
     const routes = resolveRoutes(overrides);
     const providers: Provider[] = [
       { provide: ROUTES, useValue: routes },
@@ -159,8 +164,8 @@ export class DeviceGrantModule extends ConfigurableDeviceGrantModule {
         timedEndpoint(MetadataController, routes.metadata),
         timedEndpoint(ActivationController, routes.verification),
         timedEndpoint(DevicesController, routes.devices),
-        timedEndpoint(HealthController, routes.health),
-        timedEndpoint(MetricsController, routes.metrics),
+        ...(observability.health ? [timedEndpoint(HealthController, routes.health)] : []),
+        ...(observability.metrics ? [timedEndpoint(MetricsController, routes.metrics)] : []),
       ],
       providers: [...(definition.providers ?? []), ...providers],
       exports: [DEVICE_GRANT_STORE, DeviceGrantEvents, HousekeepingService, DEVICE_GRANT_OPTIONS, CLOCK, ClientService, DeviceGrantService, SigningKeyService, KeyVault, DEVICE_GRANT_TOKEN_REVOCATIONS, AccessTokenService, RefreshTokenService, TokenIssuerService, GrantManagementService, SessionService, RateLimitService, ActivationPages, SignInService, ActivationFlowService, DevicesPageService, DeviceGrantMetrics, ClientAdminService],

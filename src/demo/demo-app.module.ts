@@ -57,6 +57,8 @@ export class DemoAppModule {
         }),
         TypeOrmModule.forFeature([DemoUserEntity]),
         DeviceGrantModule.forRoot({
+          // The demo serves its health (load balancers, the tests) and its metrics (behind METRICS_TOKEN).
+          observability: { health: true, metrics: true },
           issuer: config.issuer,
           scopes: DEMO_SCOPES,
           clock: config.clock,

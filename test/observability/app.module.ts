@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -11,6 +11,18 @@ export interface ObservedAppSettings {
   databaseUrl: string;
   metrics?: boolean;
   routes?: Partial<DeviceGrantRoutes>;
+  /** Which of the module's routes to mount (default both). */
+  observability?: { health?: boolean; metrics?: boolean };
+  /** The host's own `GET /health`, as an application that has one. */
+  hostHealth?: boolean;
+}
+
+@Controller('health')
+class HostHealthController {
+  @Get()
+  health() {
+    return { host: 'ok' };
+  }
 }
 
 /** The module alone on a database, with its health and metrics routes configurable. */
@@ -21,8 +33,15 @@ export class ObservedAppModule {
       module: ObservedAppModule,
       imports: [
         TypeOrmModule.forRoot({ ...buildDataSourceOptions({ url: settings.databaseUrl }), autoLoadEntities: true }),
-        DeviceGrantModule.forRoot({ issuer, metrics: settings.metrics, routes: settings.routes, housekeeping: { interval: 0 } }),
+        DeviceGrantModule.forRoot({
+          issuer,
+          metrics: settings.metrics,
+          routes: settings.routes,
+          observability: settings.observability ?? { health: true, metrics: true },
+          housekeeping: { interval: 0 },
+        }),
       ],
+      controllers: settings.hostHealth ? [HostHealthController] : [],
     };
   }
 }

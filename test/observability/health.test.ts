@@ -47,3 +47,19 @@ describe('health and metrics routes are configurable; metrics can be turned off'
     }
   });
 });
+
+describe('health and metrics routes are mounted only when asked for', () => {
+  const db = tempSqlite();
+  after(() => db.cleanup());
+
+  test('without observability, neither route is mounted and the host\'s own /health answers', async () => {
+    const { url, app } = await startObservedApp({ databaseUrl: db.url, observability: {}, hostHealth: true });
+    try {
+      assert.deepEqual((await get(`${url}/health`)).body, { host: 'ok' });
+      assert.equal((await get(`${url}/metrics`)).status, 404);
+      assert.equal((await get(`${url}/oauth/jwks`)).status, 200, 'the rest of the module is there');
+    } finally {
+      await app.close();
+    }
+  });
+});
