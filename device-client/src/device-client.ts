@@ -150,6 +150,7 @@ export class DeviceClient {
       baseDelayMs: (retry.baseDelay ?? 1) * 1000,
       maxDelayMs: (retry.maxDelay ?? 30) * 1000,
       allowInsecureRequests: options.allowInsecureRequests ?? false,
+      userAgent: userAgentOf(options.device),
     };
   }
 
@@ -399,4 +400,16 @@ export class DeviceClient {
     if (state.tokens) return this.store.save(state.pending ? state : { tokens: state.tokens });
     return state.pending ? this.store.save({ pending: state.pending }) : this.store.clear();
   }
+}
+
+/** This package's name and version, as sent in `User-Agent` (a test keeps it equal to package.json's). */
+export const DEVICE_CLIENT_USER_AGENT = '@device-grant-kit/device-client/0.1.0';
+
+/**
+ * `User-Agent` for the authorization server, which shows it on the consent page next to the device's
+ * details: the package and version, and the device model when one is given (visible ASCII, at most 100).
+ */
+function userAgentOf(device: DeviceDetails | undefined): string {
+  const model = device?.model?.replace(/[^\x20-\x7E]/g, '').replace(/[()]/g, '').trim().slice(0, 100);
+  return model ? `${DEVICE_CLIENT_USER_AGENT} (${model})` : DEVICE_CLIENT_USER_AGENT;
 }

@@ -15,6 +15,8 @@ export interface Transport extends Clock {
   baseDelayMs: number;
   maxDelayMs: number;
   allowInsecureRequests: boolean;
+  /** Sent as `User-Agent` on every request to the authorization server. */
+  userAgent?: string;
 }
 
 /**
@@ -101,8 +103,11 @@ async function fetchOnce(
   signal: AbortSignal | undefined,
 ): Promise<Response> {
   const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
+  const headers = new Headers(init.headers);
+  if (t.userAgent && !headers.has('user-agent')) headers.set('user-agent', t.userAgent);
   return t.fetch(url, {
     ...init,
+    headers,
     redirect: 'manual',
     signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
   });

@@ -1,4 +1,5 @@
 export {
+  DEVICE_CLIENT_USER_AGENT,
   DeviceClient,
   type DeviceClientOptions,
   type DeviceStatus,

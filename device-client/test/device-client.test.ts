@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
+  DEVICE_CLIENT_USER_AGENT,
   DeviceClient,
   DeviceMustPairAgainError,
   FileTokenStore,
@@ -221,6 +222,20 @@ describe('getAccessToken (RFC 6749 §6)', () => {
     const stored = await new FileTokenStore(path).load();
     assert.ok(server.refreshTokens.has(stored!.tokens!.refreshToken!));
     await assert.rejects(stat(`${path}.lock`), { code: 'ENOENT' }, 'the lock was released');
+  });
+});
+
+describe('User-Agent', () => {
+  it('names the package and its version, and the device model when given, on every request to the server', async () => {
+    const packageJson = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+    assert.equal(DEVICE_CLIENT_USER_AGENT, `${packageJson.name}/${packageJson.version}`);
+    const { server, client } = await make({ approveAfterPolls: 1 }, { device: { name: 'Hall TV', model: 'TV-4K (2026)\u0007' } });
+    await client.login();
+    const agents = new Set(server.log.map((request) => request.userAgent));
+    assert.deepEqual([...agents], [`${DEVICE_CLIENT_USER_AGENT} (TV-4K 2026)`]);
+    const plain = await make({ approveAfterPolls: 1 });
+    await plain.client.login();
+    assert.deepEqual([...new Set(plain.server.log.map((request) => request.userAgent))], [DEVICE_CLIENT_USER_AGENT]);
   });
 });
 

@@ -32,6 +32,7 @@ export interface LoggedRequest {
   at: number;
   params: URLSearchParams;
   authorization: string | undefined;
+  userAgent: string | undefined;
   /** Decoded HTTP Basic credentials, if any. */
   basic?: { id: string; secret: string };
 }
@@ -164,7 +165,7 @@ export class FakeAuthorizationServer {
     const url = new URL(req.url ?? '/', this.url);
     const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
     const authorization = req.headers.authorization;
-    const entry: LoggedRequest = { method: req.method ?? '', path: url.pathname, at: this.now(), params, authorization };
+    const entry: LoggedRequest = { method: req.method ?? '', path: url.pathname, at: this.now(), params, authorization, userAgent: req.headers['user-agent'] };
     if (authorization?.startsWith('Basic ')) {
       const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
