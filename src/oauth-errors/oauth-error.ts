@@ -91,6 +91,11 @@ export class ExpiredToken extends OAuthError {
   readonly error = 'expired_token';
 }
 
+/** `Retry-After` in whole seconds, at least 1 (a client told 0 would ask again at once). @see RFC 9110 §10.2.3 */
+function retryAfter(seconds: number): Record<string, string> {
+  return { 'Retry-After': String(Math.max(1, Math.ceil(seconds))) };
+}
+
 /**
  * Too many requests from this address or for this client: 429 with `Retry-After` (seconds). The code
  * is `slow_down`, RFC 8628's word for "ask less often", as no RFC registers one for a rate limit on the
@@ -104,7 +109,7 @@ export class TooManyRequests extends OAuthError {
 
   constructor(retryAfterSeconds: number, description?: string) {
     super(description);
-    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+    this.headers = retryAfter(retryAfterSeconds);
   }
 }
 
@@ -119,7 +124,7 @@ export class TemporarilyUnavailable extends OAuthError {
 
   constructor(retryAfterSeconds: number, description?: string) {
     super(description);
-    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+    this.headers = retryAfter(retryAfterSeconds);
   }
 }
 

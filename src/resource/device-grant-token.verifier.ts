@@ -94,8 +94,7 @@ export class DeviceGrantTokenVerifier {
   }
 
   private async refuseRevoked(token: string, { jti, exp }: DeviceGrantPrincipal): Promise<void> {
-    const active = this.revocation.remembered(jti) ?? (await this.revocation.isActive(token, jti, exp));
-    if (!active) throw new InvalidToken('the access token was revoked');
+    if (!(await this.revocation.isActive(token, jti, exp))) throw new InvalidToken('the access token was revoked');
   }
 
   /** Cheap checks before any key is fetched: the header's `typ` and `alg`, the (unverified) `iss`. */

@@ -62,9 +62,9 @@ export class RevocationCheckService implements OnModuleInit {
   async isActive(token: string, jti: string, exp: number): Promise<boolean> {
     const check = this.options.revocationCheck;
     if (!check && !this.local) return true;
+    const remembered = this.remembered(jti);
+    if (remembered !== undefined) return remembered;
     const now = this.clock.now();
-    const cached = this.cache.get(jti);
-    if (cached && cached.until > now) return cached.active;
     const active = this.local ? await this.local.isActive(jti) : await this.introspect(token);
     const keepMs = this.local ? LOCAL_CACHE_MS : check!.cacheTtl * 1000;
     const until = Math.min(exp * 1000, active ? now + keepMs : Infinity);
